@@ -1,0 +1,60 @@
+// Command garoon-sync is the command-line face of garoon-calendar-sync: it
+// parses Garoon notification mails, runs the same sync engine as the Lambda
+// function (optionally as a dry run), and shows the whole pipeline on
+// in-process fakes with `demo`.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// Exit codes, the same for every command.
+const (
+	exitOK    = 0
+	exitFail  = 1 // the command ran and something failed
+	exitUsage = 2 // bad flags or arguments
+)
+
+type command struct {
+	name    string
+	summary string
+	run     func(args []string, stdout, stderr io.Writer) int
+}
+
+func commands() []command {
+	return []command{
+		{"parse", "parse Garoon notification mails (.eml) and print one JSON object per file", cmdParse},
+	}
+}
+
+func main() {
+	os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func dispatch(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stdout)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(args[1:], stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "garoon-sync: unknown command %q (see garoon-sync --help)\n", args[0])
+	return exitUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "garoon-sync copies Cybozu Garoon schedule-notification mails from Gmail into Google Calendar.")
+	fmt.Fprintln(w, "\nUsage: garoon-sync <command> [flags] [args]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun `garoon-sync <command> --help` for a command's flags and examples.")
+}

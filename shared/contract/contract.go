@@ -1,0 +1,90 @@
+// Package contract holds the names and defaults that the CDK app (infra) and
+// the Lambda function must agree on: the secret's JSON keys, the environment
+// variables the function reads, the CloudWatch metric names the alarms watch,
+// and the schedule defaults. It has no AWS or Google imports on purpose: both
+// sides compile against it, and nothing else belongs here.
+package contract
+
+import "time"
+
+// Keys of the JSON object stored in the Secrets Manager secret. They are the
+// keys of the original manual setup, so a secret created by hand keeps working.
+const (
+	KeyGmailAddress       = "gmail_address"
+	KeyGmailPassword      = "gmail_password" // Gmail app password
+	KeyGaroonSender       = "garoon_sender"
+	KeyGoogleRefreshToken = "google_refresh_token"
+	KeyGoogleClientID     = "google_client_id"
+	KeyGoogleClientSecret = "google_client_secret"
+	KeyCalendarID         = "calendar_id"  // optional
+	KeyIMAPMailbox        = "imap_mailbox" // optional
+)
+
+// RequiredKeys lists the secret keys that must be present and non-empty, in
+// the order a person fills them in.
+var RequiredKeys = []string{
+	KeyGmailAddress,
+	KeyGmailPassword,
+	KeyGaroonSender,
+	KeyGoogleRefreshToken,
+	KeyGoogleClientID,
+	KeyGoogleClientSecret,
+}
+
+// Defaults of the optional secret keys.
+const (
+	DefaultCalendarID  = "primary"
+	DefaultIMAPMailbox = "INBOX"
+)
+
+// Environment variables. The Lambda sets EnvSecretID; the others exist so the
+// whole binary can be pointed at local servers in tests and in the demo.
+const (
+	EnvSecretID           = "SECRET_ID"
+	EnvSecretName         = "SECRET_NAME" // alias of SECRET_ID, used by the original manual setup
+	EnvIMAPAddr           = "GAROON_SYNC_IMAP_ADDR"
+	EnvIMAPCAFile         = "GAROON_SYNC_IMAP_CA_FILE"
+	EnvCalendarEndpoint   = "GAROON_SYNC_CALENDAR_ENDPOINT"
+	EnvTokenURL           = "GAROON_SYNC_TOKEN_URL"
+	EnvSecretsManagerURL  = "AWS_ENDPOINT_URL_SECRETS_MANAGER"
+	EnvSecretFile         = "GAROON_SYNC_SECRET_FILE" // CLI only
+	EnvLookbackDays       = "GAROON_SYNC_LOOKBACK_DAYS"
+	EnvMaxDeletes         = "GAROON_SYNC_MAX_DELETES"
+	EnvLogLevel           = "GAROON_SYNC_LOG_LEVEL"
+	EnvEnvironment        = "GAROON_SYNC_ENV" // the deployment environment name (dev, prod), for logs and hints
+	DefaultIMAPAddr       = "imap.gmail.com:993"
+	DefaultLookbackDays   = 14
+	DefaultMaxDeletes     = 10
+	DefaultTimeZone       = "Asia/Tokyo"
+	DefaultScheduleMinute = "0/15" // every 15 minutes
+)
+
+// DeadlineReserve is how much of the Lambda's remaining time the engine keeps
+// for marking mails processed and reporting, once it stops taking new notices.
+const DeadlineReserve = 10 * time.Second
+
+// ProcessedKeyword is the IMAP keyword set on a mail once its calendar change
+// is applied. It is not \Seen: the user still reads the mail.
+const ProcessedKeyword = "GaroonSynced"
+
+// CloudWatch embedded-metric-format namespace and metric names. The alarms in
+// infra watch these, so the function must emit exactly these names.
+const (
+	MetricNamespace    = "GaroonCalendarSync"
+	MetricDimension    = "Environment"
+	MetricSeen         = "Seen"
+	MetricCreated      = "Created"
+	MetricUpdated      = "Updated"
+	MetricDeleted      = "Deleted"
+	MetricIgnored      = "Ignored"
+	MetricFailed       = "Failed"
+	MetricDuration     = "Duration"
+	MetricInvalidGrant = "InvalidGrant"
+)
+
+// StackName is the CloudFormation stack name of an environment.
+func StackName(env string) string { return "GaroonCalendarSync-" + env }
+
+// SecretName is the Secrets Manager secret name of an environment. The CLI's
+// `secret put --env NAME` and the stack both use it.
+func SecretName(env string) string { return "garoon-calendar-sync/" + env }

@@ -1,0 +1,3 @@
+module garoon-calendar-sync/shared
+
+go 1.26.0
