@@ -73,6 +73,9 @@ type Calendar interface {
 var (
 	ErrNotFound = errors.New("event not found")
 	ErrExists   = errors.New("event already exists")
+	// ErrRejected means the calendar refused this one event for good (HTTP
+	// 400): retrying cannot help, so the notice is reported and not retried.
+	ErrRejected = errors.New("calendar rejected the event")
 	// ErrInvalidGrant means Google refused the refresh token: it was revoked
 	// or has expired. Only a person can fix it, by running authorize again.
 	ErrInvalidGrant = errors.New("google refused the refresh token (invalid_grant): run `garoon-sync authorize` and store the new token with `garoon-sync secret put`")
