@@ -1,0 +1,364 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/mail"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+
+	"garoon-calendar-sync/shared/contract"
+)
+
+// Context keys in cdk.json. "environments" holds one object per deployment
+// environment; `-c env=NAME` picks one of them.
+const (
+	contextEnvironments = "environments"
+	contextEnv          = "env"
+)
+
+// EnvConfig is one deployment environment, parsed from cdk.json context and
+// validated: a NewSyncStack never sees a value CloudFormation would reject.
+type EnvConfig struct {
+	Name    string // dev, prod, …: part of the stack, secret and function names
+	Account string // "" leaves the account to the CLI's credentials
+	Region  string // "" leaves the region to the CLI's profile
+
+	Schedule     Schedule
+	Timeout      time.Duration
+	LookbackDays int
+	MaxDeletes   int // -1 turns the function's mass-delete guard off
+	LogLevel     string
+
+	LogRetentionDays int
+	AlarmEmail       string // "" subscribes nobody; the topic ARN is an output
+	Retain           bool   // keep the secret and the log group when the stack goes
+	Tags             map[string]string
+}
+
+// Schedule is when EventBridge Scheduler starts a run, as three fields of a
+// cron expression evaluated in contract.DefaultTimeZone. The defaults run
+// every 15 minutes around the clock; Hours "7-22" and WeekDays "MON-FRI"
+// restrict runs to an active window.
+type Schedule struct {
+	Minute   string
+	Hours    string
+	WeekDays string
+}
+
+// Defaults for fields an environment leaves out.
+const (
+	defaultTimeout          = 2 * time.Minute
+	defaultLogLevel         = "info"
+	defaultLogRetentionDays = 30
+)
+
+// envJSON is the wire form of an environment in cdk.json. Pointers tell an
+// absent field from a zero value (maxDeletes 0 is meaningful).
+type envJSON struct {
+	Account          *string           `json:"account"`
+	Region           *string           `json:"region"`
+	Schedule         *scheduleJSON     `json:"schedule"`
+	TimeoutSeconds   *int              `json:"timeoutSeconds"`
+	LookbackDays     *int              `json:"lookbackDays"`
+	MaxDeletes       *int              `json:"maxDeletes"`
+	LogLevel         *string           `json:"logLevel"`
+	LogRetentionDays *int              `json:"logRetentionDays"`
+	AlarmEmail       *string           `json:"alarmEmail"`
+	RemovalPolicy    *string           `json:"removalPolicy"`
+	Tags             map[string]string `json:"tags"`
+}
+
+type scheduleJSON struct {
+	Minute   *string `json:"minute"`
+	Hours    *string `json:"hours"`
+	WeekDays *string `json:"weekDays"`
+}
+
+// logRetention maps the retention periods CloudWatch Logs accepts (in days)
+// to the CDK enum. Any other number fails synth rather than deploy.
+var logRetention = map[int]awslogs.RetentionDays{
+	1: awslogs.RetentionDays_ONE_DAY, 3: awslogs.RetentionDays_THREE_DAYS,
+	5: awslogs.RetentionDays_FIVE_DAYS, 7: awslogs.RetentionDays_ONE_WEEK,
+	14: awslogs.RetentionDays_TWO_WEEKS, 30: awslogs.RetentionDays_ONE_MONTH,
+	60: awslogs.RetentionDays_TWO_MONTHS, 90: awslogs.RetentionDays_THREE_MONTHS,
+	120: awslogs.RetentionDays_FOUR_MONTHS, 150: awslogs.RetentionDays_FIVE_MONTHS,
+	180: awslogs.RetentionDays_SIX_MONTHS, 365: awslogs.RetentionDays_ONE_YEAR,
+	400: awslogs.RetentionDays_THIRTEEN_MONTHS, 545: awslogs.RetentionDays_EIGHTEEN_MONTHS,
+	731: awslogs.RetentionDays_TWO_YEARS, 1096: awslogs.RetentionDays_THREE_YEARS,
+	1827: awslogs.RetentionDays_FIVE_YEARS, 2192: awslogs.RetentionDays_SIX_YEARS,
+	2557: awslogs.RetentionDays_SEVEN_YEARS, 2922: awslogs.RetentionDays_EIGHT_YEARS,
+	3288: awslogs.RetentionDays_NINE_YEARS, 3653: awslogs.RetentionDays_TEN_YEARS,
+}
+
+var (
+	envNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,19}$`)
+	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
+	regionRE  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+)
+
+// ParseEnvironments decodes and validates the "environments" context value
+// (as the CDK hands it over: decoded JSON) into configs sorted by name.
+// Every environment is checked, also those not selected with -c env, so a
+// broken prod entry cannot hide behind a dev synth.
+func ParseEnvironments(raw any) ([]EnvConfig, error) {
+	if raw == nil {
+		return nil, fmt.Errorf(`cdk.json: context %q is missing: it must hold one object per environment, e.g. "dev" and "prod"`, contextEnvironments)
+	}
+	b, err := json.Marshal(raw)
+	if err != nil {
+		return nil, fmt.Errorf("cdk.json: context %q: %w", contextEnvironments, err)
+	}
+	var byName map[string]json.RawMessage
+	if err := json.Unmarshal(b, &byName); err != nil || byName == nil {
+		return nil, fmt.Errorf(`cdk.json: context %q must be an object like {"dev": {...}, "prod": {...}}`, contextEnvironments)
+	}
+	if len(byName) == 0 {
+		return nil, fmt.Errorf("cdk.json: context %q defines no environment", contextEnvironments)
+	}
+	names := make([]string, 0, len(byName))
+	for name := range byName {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	cfgs := make([]EnvConfig, 0, len(names))
+	for _, name := range names {
+		cfg, err := parseEnvironment(name, byName[name])
+		if err != nil {
+			return nil, fmt.Errorf("cdk.json: environment %q: %w", name, err)
+		}
+		cfgs = append(cfgs, cfg)
+	}
+	return cfgs, nil
+}
+
+// SelectEnvironments returns the environment called name, or all of them
+// when name is empty (no -c env). An unknown name lists the known ones.
+func SelectEnvironments(cfgs []EnvConfig, name string) ([]EnvConfig, error) {
+	if name == "" {
+		return cfgs, nil
+	}
+	known := make([]string, 0, len(cfgs))
+	for _, c := range cfgs {
+		if c.Name == name {
+			return []EnvConfig{c}, nil
+		}
+		known = append(known, c.Name)
+	}
+	return nil, fmt.Errorf("unknown environment %q (-c %s=%s): cdk.json context %q defines %s",
+		name, contextEnv, name, contextEnvironments, strings.Join(known, ", "))
+}
+
+func parseEnvironment(name string, raw json.RawMessage) (EnvConfig, error) {
+	if !envNameRE.MatchString(name) {
+		return EnvConfig{}, errors.New("the name must be 1-20 lower-case letters, digits or '-', starting with a letter (it becomes part of resource names)")
+	}
+	var in envJSON
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		return EnvConfig{}, decodeError(err)
+	}
+	cfg := EnvConfig{
+		Name:             name,
+		Schedule:         Schedule{Minute: contract.DefaultScheduleMinute, Hours: "*", WeekDays: "*"},
+		Timeout:          defaultTimeout,
+		LookbackDays:     contract.DefaultLookbackDays,
+		MaxDeletes:       contract.DefaultMaxDeletes,
+		LogLevel:         defaultLogLevel,
+		LogRetentionDays: defaultLogRetentionDays,
+		Retain:           true,
+		Tags:             map[string]string{},
+	}
+	if in.Account != nil {
+		if !accountRE.MatchString(*in.Account) {
+			return cfg, fmt.Errorf("account %q: want a 12-digit AWS account ID, or leave the field out", *in.Account)
+		}
+		cfg.Account = *in.Account
+	}
+	if in.Region != nil {
+		if !regionRE.MatchString(*in.Region) {
+			return cfg, fmt.Errorf("region %q: want an AWS region such as ap-northeast-1, or leave the field out", *in.Region)
+		}
+		cfg.Region = *in.Region
+	}
+	if s := in.Schedule; s != nil {
+		if s.Minute != nil {
+			cfg.Schedule.Minute = *s.Minute
+		}
+		if s.Hours != nil {
+			cfg.Schedule.Hours = *s.Hours
+		}
+		if s.WeekDays != nil {
+			cfg.Schedule.WeekDays = *s.WeekDays
+		}
+	}
+	if err := checkCronField(cfg.Schedule.Minute, 0, 59, nil, true); err != nil {
+		return cfg, fmt.Errorf("schedule.minute %q: %w (e.g. %q: every 15 minutes)", cfg.Schedule.Minute, err, contract.DefaultScheduleMinute)
+	}
+	if err := checkCronField(cfg.Schedule.Hours, 0, 23, nil, true); err != nil {
+		return cfg, fmt.Errorf("schedule.hours %q: %w (e.g. \"7-22\" or \"*\")", cfg.Schedule.Hours, err)
+	}
+	if err := checkCronField(cfg.Schedule.WeekDays, 1, 7, weekDayNumbers, false); err != nil {
+		return cfg, fmt.Errorf("schedule.weekDays %q: %w (e.g. \"MON-FRI\" or \"*\")", cfg.Schedule.WeekDays, err)
+	}
+	if in.TimeoutSeconds != nil {
+		// Below 30 s the function's deadline reserve leaves no time to work.
+		if t := *in.TimeoutSeconds; t < 30 || t > 900 {
+			return cfg, fmt.Errorf("timeoutSeconds %d: want 30 to 900 (Lambda's maximum)", t)
+		}
+		cfg.Timeout = time.Duration(*in.TimeoutSeconds) * time.Second
+	}
+	if in.LookbackDays != nil {
+		if d := *in.LookbackDays; d < 1 || d > 365 {
+			return cfg, fmt.Errorf("lookbackDays %d: want 1 to 365", d)
+		}
+		cfg.LookbackDays = *in.LookbackDays
+	}
+	if in.MaxDeletes != nil {
+		if n := *in.MaxDeletes; n < -1 {
+			return cfg, fmt.Errorf("maxDeletes %d: want a number of events, or -1 to turn the guard off", n)
+		}
+		cfg.MaxDeletes = *in.MaxDeletes
+	}
+	if in.LogLevel != nil {
+		if !slices.Contains([]string{"debug", "info", "warn", "error"}, *in.LogLevel) {
+			return cfg, fmt.Errorf("logLevel %q: want debug, info, warn or error", *in.LogLevel)
+		}
+		cfg.LogLevel = *in.LogLevel
+	}
+	if in.LogRetentionDays != nil {
+		if _, ok := logRetention[*in.LogRetentionDays]; !ok {
+			return cfg, fmt.Errorf("logRetentionDays %d: CloudWatch Logs accepts only %s", *in.LogRetentionDays, allowedRetention())
+		}
+		cfg.LogRetentionDays = *in.LogRetentionDays
+	}
+	if in.AlarmEmail != nil && *in.AlarmEmail != "" {
+		a, err := mail.ParseAddress(*in.AlarmEmail)
+		if err != nil || a.Address != *in.AlarmEmail {
+			return cfg, fmt.Errorf("alarmEmail %q: want a bare address such as ops@example.com, or \"\" for none", *in.AlarmEmail)
+		}
+		cfg.AlarmEmail = *in.AlarmEmail
+	}
+	if in.RemovalPolicy != nil {
+		switch *in.RemovalPolicy {
+		case "retain":
+			cfg.Retain = true
+		case "destroy":
+			cfg.Retain = false
+		default:
+			return cfg, fmt.Errorf("removalPolicy %q: want \"retain\" (keep the secret and logs when the stack is deleted) or \"destroy\"", *in.RemovalPolicy)
+		}
+	}
+	for k, v := range in.Tags {
+		switch {
+		case k == tagProject || k == tagEnvironment:
+			return cfg, fmt.Errorf("tags.%s: the stack sets this tag itself", k)
+		case k == "" || len(k) > 128 || strings.HasPrefix(strings.ToLower(k), "aws:"):
+			return cfg, fmt.Errorf("tags key %q: want 1-128 characters that do not start with \"aws:\"", k)
+		case len(v) > 256:
+			return cfg, fmt.Errorf("tags.%s: the value is longer than 256 characters", k)
+		}
+		cfg.Tags[k] = v
+	}
+	return cfg, nil
+}
+
+// Tags every resource carries, whatever the environment's own tags say.
+const (
+	tagProject     = "Project"
+	tagEnvironment = "Environment"
+	projectName    = "garoon-calendar-sync"
+)
+
+// decodeError names the cdk.json field behind a JSON decoding error.
+func decodeError(err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Errorf("%s: want a %s, got a JSON %s", te.Field, te.Type, te.Value)
+	}
+	if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return fmt.Errorf("unknown field %s (known: account, region, schedule{minute, hours, weekDays}, timeoutSeconds, lookbackDays, maxDeletes, logLevel, logRetentionDays, alarmEmail, removalPolicy, tags)", f)
+	}
+	return err
+}
+
+func allowedRetention() string {
+	days := make([]int, 0, len(logRetention))
+	for d := range logRetention {
+		days = append(days, d)
+	}
+	slices.Sort(days)
+	s := make([]string, len(days))
+	for i, d := range days {
+		s[i] = strconv.Itoa(d)
+	}
+	return strings.Join(s, ", ")
+}
+
+// weekDayNumbers are the day-of-week names EventBridge Scheduler's cron
+// accepts, with their numbers (SUN is 1).
+var weekDayNumbers = map[string]int{"SUN": 1, "MON": 2, "TUE": 3, "WED": 4, "THU": 5, "FRI": 6, "SAT": 7}
+
+// checkCronField validates one field of an EventBridge Scheduler cron
+// expression: "*", or a comma-separated list of values and ranges ("7",
+// "7-22"), each optionally with a step ("0/15", "*/10") when steps is set.
+// names lists symbolic values (MON…); values must lie in lo..hi.
+func checkCronField(field string, lo, hi int, names map[string]int, steps bool) error {
+	if field == "*" {
+		return nil
+	}
+	if field == "" {
+		return errors.New("empty")
+	}
+	value := func(s string) (int, error) {
+		if n, ok := names[strings.ToUpper(s)]; ok {
+			return n, nil
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil || n < lo || n > hi {
+			if names != nil {
+				return 0, fmt.Errorf("%q is neither a day name (SUN-SAT) nor a number %d-%d", s, lo, hi)
+			}
+			return 0, fmt.Errorf("%q is not a number %d-%d", s, lo, hi)
+		}
+		return n, nil
+	}
+	for item := range strings.SplitSeq(field, ",") {
+		base, step, hasStep := strings.Cut(item, "/")
+		if hasStep {
+			if !steps {
+				return fmt.Errorf("%q: steps (/) are not allowed here", item)
+			}
+			n, err := strconv.Atoi(step)
+			if err != nil || n < 1 || n > hi {
+				return fmt.Errorf("%q: the step must be a number 1-%d", item, hi)
+			}
+			if base == "*" {
+				continue
+			}
+		}
+		from, to, isRange := strings.Cut(base, "-")
+		a, err := value(from)
+		if err != nil {
+			return err
+		}
+		if isRange {
+			b, err := value(to)
+			if err != nil {
+				return err
+			}
+			if a > b {
+				return fmt.Errorf("%q: the range runs backwards", item)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,804 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+
+	"garoon-calendar-sync/shared/contract"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.template.json from the current stacks")
+
+// sharedAssetDir is the fake asset dir of the stacks all tests share.
+var sharedAssetDir string
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	dir, err := os.MkdirTemp("", "infra-asset-")
+	if err == nil {
+		err = os.WriteFile(filepath.Join(dir, "bootstrap"), []byte("fake bootstrap\n"), 0o755)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	sharedAssetDir = dir
+	code := m.Run()
+	jsii.Close()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// cdkContext is the context of the project's cdk.json, which the CLI hands
+// to the app; awscdk.NewApp in a test would not read it by itself.
+func cdkContext(t testing.TB) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile("../cdk.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatalf("cdk.json: %v", err)
+	}
+	return f.Context
+}
+
+// fakeAssetDir stands in for dist/function, so that the templates (and the
+// snapshots) do not depend on the real binary.
+func fakeAssetDir(t testing.TB, content string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "bootstrap"), []byte(content), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// synthesized is one environment's stack from cdk.json, built by defineApp
+// exactly as `cdk synth` builds it.
+type synthesized struct {
+	cfg   EnvConfig
+	stack awscdk.Stack
+	tpl   assertions.Template
+	json  map[string]any
+}
+
+var (
+	projectStacksOnce sync.Once
+	projectStacks     []synthesized
+	projectStacksErr  error
+)
+
+// stacks synthesizes every environment of cdk.json once per test binary.
+func stacks(t *testing.T) []synthesized {
+	t.Helper()
+	projectStacksOnce.Do(func() {
+		ctx := cdkContext(t)
+		app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
+		if projectStacksErr = defineApp(app, sharedAssetDir, false); projectStacksErr != nil {
+			return
+		}
+		cfgs, err := ParseEnvironments(ctx[contextEnvironments])
+		if err != nil {
+			projectStacksErr = err
+			return
+		}
+		for _, cfg := range cfgs {
+			st := awscdk.Stack_Of(app.Node().FindChild(jsii.String(contract.StackName(cfg.Name))))
+			tpl, err := synthesize(st)
+			if err != nil {
+				projectStacksErr = fmt.Errorf("%s: %w", cfg.Name, err)
+				return
+			}
+			projectStacks = append(projectStacks, synthesized{cfg, st, tpl, *tpl.ToJSON()})
+		}
+	})
+	if projectStacksErr != nil {
+		t.Fatal(projectStacksErr)
+	}
+	if len(projectStacks) < 2 {
+		t.Fatalf("cdk.json defines %d environments, want at least dev and prod", len(projectStacks))
+	}
+	return projectStacks
+}
+
+// synthesize is assertions.Template_FromStack, with synth failures as an
+// error. cdk-nag errors fail validation (annotationsInValidationReport in
+// cdk.json); the error then carries the validation report, which names the
+// rule and the resource.
+func synthesize(st awscdk.Stack) (tpl assertions.Template, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("synth failed: %v", r)
+			if m := validationReportRE.FindStringSubmatch(fmt.Sprint(r)); m != nil {
+				if report, rerr := os.ReadFile(m[1]); rerr == nil {
+					err = fmt.Errorf("%w\n%s", err, report)
+				}
+			}
+		}
+	}()
+	return assertions.Template_FromStack(st, nil), nil
+}
+
+var validationReportRE = regexp.MustCompile(`(\S+validation-report\.json)`)
+
+// stackFor synthesizes one stack for a config that is not in cdk.json.
+func stackFor(t *testing.T, cfg EnvConfig) (assertions.Template, map[string]any) {
+	t.Helper()
+	ctx := cdkContext(t)
+	delete(ctx, contextEnvironments)
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
+	st := NewSyncStack(app, contract.StackName(cfg.Name), &SyncStackProps{Config: cfg, AssetDir: fakeAssetDir(t, "fake bootstrap\n")})
+	tpl, err := synthesize(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tpl, *tpl.ToJSON()
+}
+
+// check runs a jsii assertion, which panics on a mismatch, as a test failure.
+func check(t *testing.T, what string, assertion func()) {
+	t.Helper()
+	defer func() {
+		if r := recover(); r != nil {
+			t.Errorf("%s: %v", what, r)
+		}
+	}()
+	assertion()
+}
+
+func resources(tpl map[string]any) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for id, r := range tpl["Resources"].(map[string]any) {
+		out[id] = r.(map[string]any)
+	}
+	return out
+}
+
+func resourcesOfType(tpl map[string]any, typ string) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for id, r := range resources(tpl) {
+		if r["Type"] == typ {
+			out[id] = r
+		}
+	}
+	return out
+}
+
+// only returns the single resource of a type, failing when there are more.
+func only(t *testing.T, tpl map[string]any, typ string) (string, map[string]any) {
+	t.Helper()
+	rs := resourcesOfType(tpl, typ)
+	if len(rs) != 1 {
+		t.Fatalf("%d resources of type %s, want 1", len(rs), typ)
+	}
+	for id, r := range rs {
+		return id, r
+	}
+	panic("unreachable")
+}
+
+func props(r map[string]any) map[string]any {
+	p, _ := r["Properties"].(map[string]any)
+	return p
+}
+
+func ref(id string) map[string]any { return map[string]any{"Ref": id} }
+func getAtt(id, attr string) map[string]any {
+	return map[string]any{"Fn::GetAtt": []any{id, attr}}
+}
+
+func TestSnapshots(t *testing.T) {
+	for _, s := range stacks(t) {
+		t.Run(s.cfg.Name, func(t *testing.T) {
+			got, err := json.MarshalIndent(s.json, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, '\n')
+			path := filepath.Join("testdata", contract.StackName(s.cfg.Name)+".template.json")
+			if *update {
+				if err := os.MkdirAll("testdata", 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (create it with go test ./infra -run TestSnapshots -update)", err)
+			}
+			if string(got) != string(want) {
+				t.Errorf("the %s template differs from %s. If the change is intended, run\n\tgo test ./infra -run TestSnapshots -update\nand review the snapshot diff in the pull request.", s.cfg.Name, path)
+			}
+		})
+	}
+}
+
+// TestResourceList pins what a stack creates: a new resource type, or one
+// more of a kind, is a change a reviewer should see in this test too.
+func TestResourceList(t *testing.T) {
+	want := []string{
+		"AWS::CloudWatch::Alarm", "AWS::CloudWatch::Alarm", "AWS::CloudWatch::Alarm",
+		"AWS::IAM::Policy",
+		"AWS::IAM::Role", "AWS::IAM::Role",
+		"AWS::Lambda::EventInvokeConfig",
+		"AWS::Lambda::Function",
+		"AWS::Logs::LogGroup",
+		"AWS::SNS::Topic",
+		"AWS::SNS::TopicPolicy",
+		"AWS::SQS::Queue",
+		"AWS::SQS::QueuePolicy",
+		"AWS::Scheduler::Schedule",
+		"AWS::SecretsManager::Secret",
+	}
+	for _, s := range stacks(t) {
+		var got []string
+		for _, r := range resources(s.json) {
+			got = append(got, r["Type"].(string))
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s resources:\n got %q\nwant %q", s.cfg.Name, got, want)
+		}
+	}
+}
+
+func TestSecretHasNoValueInTemplate(t *testing.T) {
+	for _, s := range stacks(t) {
+		_, secret := only(t, s.json, "AWS::SecretsManager::Secret")
+		p := props(secret)
+		if p["Name"] != contract.SecretName(s.cfg.Name) {
+			t.Errorf("%s: secret name %v, want %s", s.cfg.Name, p["Name"], contract.SecretName(s.cfg.Name))
+		}
+		for _, k := range []string{"SecretString", "GenerateSecretString", "SecretStringValue"} {
+			if _, ok := p[k]; ok {
+				t.Errorf("%s: the secret sets %s; it must be created empty", s.cfg.Name, k)
+			}
+		}
+		for _, key := range contract.RequiredKeys {
+			if !strings.Contains(p["Description"].(string), key) {
+				t.Errorf("%s: the secret's description does not name the key %s", s.cfg.Name, key)
+			}
+		}
+	}
+}
+
+func TestRemovalPolicy(t *testing.T) {
+	for _, s := range stacks(t) {
+		want := "Delete"
+		if s.cfg.Retain {
+			want = "Retain"
+		}
+		for _, typ := range []string{"AWS::SecretsManager::Secret", "AWS::Logs::LogGroup"} {
+			_, r := only(t, s.json, typ)
+			if r["DeletionPolicy"] != want || r["UpdateReplacePolicy"] != want {
+				t.Errorf("%s %s: DeletionPolicy %v, UpdateReplacePolicy %v, want %s", s.cfg.Name, typ, r["DeletionPolicy"], r["UpdateReplacePolicy"], want)
+			}
+		}
+	}
+	cfgs := cdkConfigs(t)
+	if cfg := findConfig(t, cfgs, "prod"); !cfg.Retain {
+		t.Error("cdk.json: prod must keep (retain) its secret and logs")
+	}
+	if cfg := findConfig(t, cfgs, "dev"); cfg.Retain {
+		t.Error("cdk.json: dev should destroy its secret and logs with the stack")
+	}
+}
+
+func TestFunction(t *testing.T) {
+	for _, s := range stacks(t) {
+		secretID, _ := only(t, s.json, "AWS::SecretsManager::Secret")
+		logGroupID, _ := only(t, s.json, "AWS::Logs::LogGroup")
+		roleID := functionRoleID(t, s.json)
+		check(t, s.cfg.Name+" function", func() {
+			s.tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
+				"FunctionName":                 resourceName(s.cfg.Name),
+				"Runtime":                      "provided.al2023",
+				"Architectures":                []any{"arm64"},
+				"Handler":                      "bootstrap",
+				"MemorySize":                   128,
+				"Timeout":                      s.cfg.Timeout.Seconds(),
+				"ReservedConcurrentExecutions": 1,
+				"Role":                         getAtt(roleID, "Arn"),
+				"LoggingConfig":                map[string]any{"LogGroup": ref(logGroupID)},
+				"Environment": map[string]any{"Variables": map[string]any{
+					contract.EnvSecretID:     ref(secretID),
+					contract.EnvEnvironment:  s.cfg.Name,
+					contract.EnvLookbackDays: fmt.Sprint(s.cfg.LookbackDays),
+					contract.EnvMaxDeletes:   fmt.Sprint(s.cfg.MaxDeletes),
+					contract.EnvLogLevel:     s.cfg.LogLevel,
+				}},
+			})
+		})
+		check(t, s.cfg.Name+" no Lambda retries", func() {
+			s.tpl.HasResourceProperties(jsii.String("AWS::Lambda::EventInvokeConfig"), map[string]any{"MaximumRetryAttempts": 0})
+		})
+	}
+}
+
+func TestLogGroup(t *testing.T) {
+	for _, s := range stacks(t) {
+		check(t, s.cfg.Name+" log group", func() {
+			s.tpl.HasResourceProperties(jsii.String("AWS::Logs::LogGroup"), map[string]any{
+				"LogGroupName":    "/aws/lambda/" + resourceName(s.cfg.Name),
+				"RetentionInDays": s.cfg.LogRetentionDays,
+			})
+		})
+	}
+}
+
+func functionRoleID(t *testing.T, tpl map[string]any) string {
+	t.Helper()
+	for id, r := range resourcesOfType(tpl, "AWS::IAM::Role") {
+		if strings.Contains(fmt.Sprint(props(r)["AssumeRolePolicyDocument"]), "lambda.amazonaws.com") {
+			return id
+		}
+	}
+	t.Fatal("no role for lambda.amazonaws.com")
+	return ""
+}
+
+// statement is one IAM policy statement and the resource that holds it.
+type statement struct {
+	holder string
+	body   map[string]any
+}
+
+// identityStatements collects every statement of every identity policy in
+// a template (inline role policies and AWS::IAM::Policy). A managed policy
+// resource or a managed policy attachment fails the test.
+func identityStatements(t *testing.T, tpl map[string]any) []statement {
+	t.Helper()
+	var out []statement
+	add := func(holder string, doc any) {
+		sts, _ := doc.(map[string]any)["Statement"].([]any)
+		for _, st := range sts {
+			out = append(out, statement{holder, st.(map[string]any)})
+		}
+	}
+	for id, r := range resources(tpl) {
+		p := props(r)
+		switch r["Type"] {
+		case "AWS::IAM::Role":
+			if m, ok := p["ManagedPolicyArns"]; ok {
+				t.Errorf("role %s attaches managed policies %v", id, m)
+			}
+			pols, _ := p["Policies"].([]any)
+			for _, pol := range pols {
+				add(id, pol.(map[string]any)["PolicyDocument"])
+			}
+		case "AWS::IAM::Policy":
+			add(id, p["PolicyDocument"])
+		case "AWS::IAM::ManagedPolicy", "AWS::IAM::User", "AWS::IAM::Group":
+			t.Errorf("unexpected %s %s", r["Type"], id)
+		}
+	}
+	return out
+}
+
+func stringsOf(v any) []string {
+	switch v := v.(type) {
+	case string:
+		return []string{v}
+	case []any:
+		var out []string
+		for _, e := range v {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+func TestLeastPrivilege(t *testing.T) {
+	for _, s := range stacks(t) {
+		secretID, _ := only(t, s.json, "AWS::SecretsManager::Secret")
+		logGroupID, _ := only(t, s.json, "AWS::Logs::LogGroup")
+		roleID := functionRoleID(t, s.json)
+		sts := identityStatements(t, s.json)
+		if len(sts) == 0 {
+			t.Fatalf("%s: no IAM statements found", s.cfg.Name)
+		}
+		secretGrants := 0
+		for _, st := range sts {
+			actions := stringsOf(st.body["Action"])
+			if _, ok := st.body["NotAction"]; ok {
+				t.Errorf("%s %s: NotAction is not allowed: %v", s.cfg.Name, st.holder, st.body)
+			}
+			if _, ok := st.body["NotResource"]; ok {
+				t.Errorf("%s %s: NotResource is not allowed: %v", s.cfg.Name, st.holder, st.body)
+			}
+			for _, a := range actions {
+				if a == "*" || strings.HasSuffix(a, ":*") {
+					t.Errorf("%s %s: wildcard action %q", s.cfg.Name, st.holder, a)
+				}
+				if strings.HasPrefix(strings.ToLower(a), "secretsmanager:") && a != "secretsmanager:GetSecretValue" {
+					t.Errorf("%s %s: Secrets Manager action %q; only GetSecretValue is allowed", s.cfg.Name, st.holder, a)
+				}
+			}
+			if slices.Contains(stringsOf(st.body["Resource"]), "*") {
+				t.Errorf("%s %s: Resource \"*\" in %v", s.cfg.Name, st.holder, st.body)
+			}
+			if slices.Contains(actions, "secretsmanager:GetSecretValue") {
+				secretGrants++
+				if st.holder != roleID {
+					t.Errorf("%s: %s grants reading the secret; only the function role's inline policy may", s.cfg.Name, st.holder)
+				}
+				if len(actions) != 1 {
+					t.Errorf("%s: the secret statement has more actions than GetSecretValue: %v", s.cfg.Name, actions)
+				}
+				if fmt.Sprint(st.body["Resource"]) != fmt.Sprint(ref(secretID)) {
+					t.Errorf("%s: GetSecretValue on %v, want exactly the secret %v", s.cfg.Name, st.body["Resource"], ref(secretID))
+				}
+			}
+			for _, a := range actions {
+				if strings.HasPrefix(a, "logs:") && fmt.Sprint(st.body["Resource"]) != fmt.Sprint(getAtt(logGroupID, "Arn")) {
+					t.Errorf("%s %s: %s on %v, want only the function's log group", s.cfg.Name, st.holder, a, st.body["Resource"])
+				}
+			}
+		}
+		if secretGrants != 1 {
+			t.Errorf("%s: %d statements grant GetSecretValue, want 1", s.cfg.Name, secretGrants)
+		}
+		// The function role's rights, all of them.
+		var fnActions []string
+		for _, st := range sts {
+			if st.holder == roleID {
+				fnActions = append(fnActions, stringsOf(st.body["Action"])...)
+			}
+		}
+		slices.Sort(fnActions)
+		if want := []string{"logs:CreateLogStream", "logs:PutLogEvents", "secretsmanager:GetSecretValue"}; !slices.Equal(fnActions, want) {
+			t.Errorf("%s: the function role allows %v, want %v", s.cfg.Name, fnActions, want)
+		}
+	}
+}
+
+func TestSchedule(t *testing.T) {
+	want := map[string]string{
+		"dev":  "cron(0/15 * * * ? *)",
+		"prod": "cron(0/15 7-22 ? * MON-FRI *)",
+	}
+	for _, s := range stacks(t) {
+		dlqID, _ := only(t, s.json, "AWS::SQS::Queue")
+		fnID, _ := only(t, s.json, "AWS::Lambda::Function")
+		expr, ok := want[s.cfg.Name]
+		if !ok {
+			expr = "cron(" + s.cfg.Schedule.Minute + " " + s.cfg.Schedule.Hours + " ? * " + s.cfg.Schedule.WeekDays + " *)"
+		}
+		check(t, s.cfg.Name+" schedule", func() {
+			s.tpl.HasResourceProperties(jsii.String("AWS::Scheduler::Schedule"), map[string]any{
+				"ScheduleExpression":         expr,
+				"ScheduleExpressionTimezone": "Asia/Tokyo",
+				"State":                      "ENABLED",
+				"FlexibleTimeWindow":         map[string]any{"Mode": "OFF"},
+				"Target": map[string]any{
+					"Arn":              getAtt(fnID, "Arn"),
+					"RetryPolicy":      map[string]any{"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 3600},
+					"DeadLetterConfig": map[string]any{"Arn": getAtt(dlqID, "Arn")},
+				},
+			})
+		})
+		check(t, s.cfg.Name+" scheduler role trusts only this schedule", func() {
+			s.tpl.HasResourceProperties(jsii.String("AWS::IAM::Role"), map[string]any{
+				"AssumeRolePolicyDocument": map[string]any{"Statement": []any{map[string]any{
+					"Principal": map[string]any{"Service": "scheduler.amazonaws.com"},
+					"Condition": map[string]any{"StringEquals": map[string]any{
+						"aws:SourceAccount": map[string]any{"Ref": "AWS::AccountId"},
+						"aws:SourceArn":     assertions.Match_AnyValue(),
+					}},
+				}}},
+			})
+		})
+	}
+}
+
+func TestScheduleWindows(t *testing.T) {
+	for _, tc := range []struct {
+		schedule Schedule
+		want     string
+	}{
+		{Schedule{"0/15", "*", "*"}, "cron(0/15 * * * ? *)"},
+		{Schedule{"0/15", "7-22", "MON-FRI"}, "cron(0/15 7-22 ? * MON-FRI *)"},
+		{Schedule{"5", "8,12,18", "*"}, "cron(5 8,12,18 * * ? *)"},
+		{Schedule{"0/10", "*", "SAT,SUN"}, "cron(0/10 * ? * SAT,SUN *)"},
+	} {
+		cfg := testConfig("win")
+		cfg.Schedule = tc.schedule
+		tpl, _ := stackFor(t, cfg)
+		check(t, tc.want, func() {
+			tpl.HasResourceProperties(jsii.String("AWS::Scheduler::Schedule"), map[string]any{"ScheduleExpression": tc.want})
+		})
+	}
+}
+
+func TestDeadLetterQueue(t *testing.T) {
+	for _, s := range stacks(t) {
+		dlqID, _ := only(t, s.json, "AWS::SQS::Queue")
+		check(t, s.cfg.Name+" DLQ encryption", func() {
+			s.tpl.HasResourceProperties(jsii.String("AWS::SQS::Queue"), map[string]any{
+				"SqsManagedSseEnabled":   true,
+				"MessageRetentionPeriod": 14 * 24 * 3600,
+			})
+		})
+		check(t, s.cfg.Name+" DLQ TLS only", func() {
+			s.tpl.HasResourceProperties(jsii.String("AWS::SQS::QueuePolicy"), map[string]any{
+				"Queues": []any{ref(dlqID)},
+				"PolicyDocument": map[string]any{"Statement": []any{map[string]any{
+					"Effect":    "Deny",
+					"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
+				}}},
+			})
+		})
+	}
+}
+
+func TestAlarms(t *testing.T) {
+	for _, s := range stacks(t) {
+		topicID, _ := only(t, s.json, "AWS::SNS::Topic")
+		fnID, _ := only(t, s.json, "AWS::Lambda::Function")
+		dlqID, _ := only(t, s.json, "AWS::SQS::Queue")
+		alarms := resourcesOfType(s.json, "AWS::CloudWatch::Alarm")
+		if len(alarms) != 3 {
+			t.Fatalf("%s: %d alarms, want 3", s.cfg.Name, len(alarms))
+		}
+		for id, a := range alarms {
+			p := props(a)
+			if fmt.Sprint(p["AlarmActions"]) != fmt.Sprint([]any{ref(topicID)}) {
+				t.Errorf("%s %s: AlarmActions %v, want the alarm topic", s.cfg.Name, id, p["AlarmActions"])
+			}
+			if p["ComparisonOperator"] != "GreaterThanOrEqualToThreshold" || p["Threshold"] != 1.0 || p["TreatMissingData"] != "notBreaching" {
+				t.Errorf("%s %s: want >= 1, missing data not breaching; got %v %v %v", s.cfg.Name, id, p["ComparisonOperator"], p["Threshold"], p["TreatMissingData"])
+			}
+		}
+		check(t, s.cfg.Name+" errors alarm", func() {
+			s.tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
+				"Namespace":  "AWS/Lambda",
+				"MetricName": "Errors",
+				"Statistic":  "Sum",
+				"Dimensions": []any{map[string]any{"Name": "FunctionName", "Value": ref(fnID)}},
+			})
+		})
+		check(t, s.cfg.Name+" DLQ alarm", func() {
+			s.tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
+				"Namespace":  "AWS/SQS",
+				"MetricName": "ApproximateNumberOfMessagesVisible",
+				"Dimensions": []any{map[string]any{"Name": "QueueName", "Value": getAtt(dlqID, "QueueName")}},
+			})
+		})
+		check(t, s.cfg.Name+" invalid_grant alarm", func() {
+			s.tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
+				"Namespace":        contract.MetricNamespace,
+				"MetricName":       contract.MetricInvalidGrant,
+				"Statistic":        "Sum",
+				"Dimensions":       []any{map[string]any{"Name": contract.MetricDimension, "Value": s.cfg.Name}},
+				"AlarmDescription": assertions.Match_StringLikeRegexp(jsii.String("garoon-sync authorize.*garoon-sync secret put --env " + s.cfg.Name)),
+			})
+		})
+	}
+}
+
+func TestAlarmTopic(t *testing.T) {
+	for _, s := range stacks(t) {
+		topicID, _ := only(t, s.json, "AWS::SNS::Topic")
+		_, policy := only(t, s.json, "AWS::SNS::TopicPolicy")
+		doc := fmt.Sprint(props(policy)["PolicyDocument"])
+		if !strings.Contains(doc, "aws:SecureTransport:false") || !strings.Contains(doc, "Effect:Deny") {
+			t.Errorf("%s: the topic policy does not deny publishing without TLS: %s", s.cfg.Name, doc)
+		}
+		check(t, s.cfg.Name+" CloudWatch may publish", func() {
+			s.tpl.HasResourceProperties(jsii.String("AWS::SNS::TopicPolicy"), map[string]any{
+				"Topics": []any{ref(topicID)},
+				"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{
+					"Effect":    "Allow",
+					"Action":    "sns:Publish",
+					"Principal": map[string]any{"Service": "cloudwatch.amazonaws.com"},
+				})})},
+			})
+		})
+		subs := resourcesOfType(s.json, "AWS::SNS::Subscription")
+		if want := map[bool]int{false: 0, true: 1}[s.cfg.AlarmEmail != ""]; len(subs) != want {
+			t.Errorf("%s: %d subscriptions, want %d", s.cfg.Name, len(subs), want)
+		}
+	}
+
+	cfg := testConfig("mail")
+	cfg.AlarmEmail = "ops@example.com"
+	tpl, _ := stackFor(t, cfg)
+	check(t, "e-mail subscription", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::SNS::Subscription"), map[string]any{"Protocol": "email", "Endpoint": "ops@example.com"})
+	})
+}
+
+func TestTags(t *testing.T) {
+	taggable := []string{
+		"AWS::SecretsManager::Secret", "AWS::Logs::LogGroup", "AWS::IAM::Role", "AWS::Lambda::Function",
+		"AWS::SQS::Queue", "AWS::SNS::Topic",
+	}
+	for _, s := range stacks(t) {
+		for _, typ := range taggable {
+			check(t, s.cfg.Name+" "+typ+" tags", func() {
+				s.tpl.AllResourcesProperties(jsii.String(typ), map[string]any{"Tags": assertions.Match_ArrayWith(&[]any{
+					map[string]any{"Key": tagEnvironment, "Value": s.cfg.Name},
+					map[string]any{"Key": tagProject, "Value": projectName},
+				})})
+			})
+		}
+	}
+	cfg := testConfig("tags")
+	cfg.Tags = map[string]string{"CostCenter": "1234"}
+	tpl, _ := stackFor(t, cfg)
+	check(t, "custom tag", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{"Tags": assertions.Match_ArrayWith(&[]any{
+			map[string]any{"Key": "CostCenter", "Value": "1234"},
+		})})
+	})
+}
+
+func TestOutputs(t *testing.T) {
+	for _, s := range stacks(t) {
+		outputs, _ := s.json["Outputs"].(map[string]any)
+		for _, name := range []string{"SecretArn", "SecretName", "FunctionName", "LogGroupName", "AlarmTopicArn"} {
+			if _, ok := outputs[name]; !ok {
+				t.Errorf("%s: no output %s", s.cfg.Name, name)
+			}
+		}
+		if v := outputs["SecretName"].(map[string]any)["Value"]; v != contract.SecretName(s.cfg.Name) {
+			t.Errorf("%s: SecretName output %v", s.cfg.Name, v)
+		}
+	}
+}
+
+// TestNagClean runs cdk-nag's AwsSolutions pack (added by defineApp) and
+// lists every suppression: a new one must be added here, with its reason
+// reviewed.
+func TestNagClean(t *testing.T) {
+	wantSuppressed := []string{"AwsSolutions-IAM5", "AwsSolutions-SMG4", "AwsSolutions-SQS3"}
+	for _, s := range stacks(t) {
+		ann := assertions.Annotations_FromStack(s.stack)
+		check(t, s.cfg.Name+" nag errors", func() {
+			ann.HasNoError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*")))
+		})
+		check(t, s.cfg.Name+" nag warnings", func() {
+			ann.HasNoWarning(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*")))
+		})
+		var suppressed []string
+		for id, r := range resources(s.json) {
+			md, _ := r["Metadata"].(map[string]any)
+			nag, _ := md["cdk_nag"].(map[string]any)
+			rules, _ := nag["rules_to_suppress"].([]any)
+			for _, rule := range rules {
+				rule := rule.(map[string]any)
+				suppressed = append(suppressed, rule["id"].(string))
+				if reason, _ := rule["reason"].(string); len(reason) < 40 {
+					t.Errorf("%s %s: suppression of %s has no specific reason: %q", s.cfg.Name, id, rule["id"], reason)
+				}
+				if rule["id"] == "AwsSolutions-IAM5" && rule["applies_to"] == nil {
+					t.Errorf("%s %s: the IAM5 suppression must name the finding it applies to", s.cfg.Name, id)
+				}
+			}
+		}
+		slices.Sort(suppressed)
+		if !slices.Equal(suppressed, wantSuppressed) {
+			t.Errorf("%s: suppressed %v, want %v", s.cfg.Name, suppressed, wantSuppressed)
+		}
+	}
+}
+
+// TestAssetHashDependsOnContentOnly: two builds of the same commit (equal
+// bytes, other paths and times) must give the same asset, or every deploy
+// would replace the function's code.
+func TestAssetHashDependsOnContentOnly(t *testing.T) {
+	s3Key := func(dir string) any {
+		ctx := cdkContext(t)
+		app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
+		st := NewSyncStack(app, "Hash", &SyncStackProps{Config: testConfig("hash"), AssetDir: dir})
+		tpl, err := synthesize(st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, fn := only(t, *tpl.ToJSON(), "AWS::Lambda::Function")
+		return props(fn)["Code"].(map[string]any)["S3Key"]
+	}
+	a := fakeAssetDir(t, "same bytes")
+	b := fakeAssetDir(t, "same bytes")
+	old := time.Now().Add(-48 * time.Hour)
+	if err := os.Chtimes(filepath.Join(b, "bootstrap"), old, old); err != nil {
+		t.Fatal(err)
+	}
+	if ka, kb := s3Key(a), s3Key(b); ka != kb {
+		t.Errorf("same content, different asset keys: %v %v", ka, kb)
+	}
+	if ka, kc := s3Key(a), s3Key(fakeAssetDir(t, "other bytes")); ka == kc {
+		t.Errorf("different content, same asset key %v", ka)
+	}
+}
+
+func TestDefineAppErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		env      string
+		assetDir string
+		want     string
+	}{
+		{"unknown env", "staging", fakeAssetDir(t, "x"), `unknown environment "staging" (-c env=staging): cdk.json context "environments" defines dev, prod`},
+		{"missing binary", "dev", t.TempDir(), "bootstrap not found: run `make build` first"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := cdkContext(t)
+			ctx[contextEnv] = tc.env
+			app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
+			err := defineApp(app, tc.assetDir, false)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+
+	ctx := cdkContext(t)
+	ctx[contextEnv] = "prod"
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
+	if err := defineApp(app, fakeAssetDir(t, "x"), false); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, c := range *app.Node().Children() {
+		if *awscdk.Stack_IsStack(c) {
+			names = append(names, *awscdk.Stack_Of(c).StackName())
+		}
+	}
+	if !slices.Equal(names, []string{contract.StackName("prod")}) {
+		t.Errorf("-c env=prod defines stacks %v, want only %s", names, contract.StackName("prod"))
+	}
+}
+
+// testConfig is a valid environment with the defaults, for stacks that are
+// not in cdk.json.
+func testConfig(name string) EnvConfig {
+	cfgs, err := ParseEnvironments(map[string]any{name: map[string]any{}})
+	if err != nil {
+		panic(err)
+	}
+	return cfgs[0]
+}
+
+func cdkConfigs(t *testing.T) []EnvConfig {
+	t.Helper()
+	cfgs, err := ParseEnvironments(cdkContext(t)[contextEnvironments])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfgs
+}
+
+func findConfig(t *testing.T, cfgs []EnvConfig, name string) EnvConfig {
+	t.Helper()
+	for _, c := range cfgs {
+		if c.Name == name {
+			return c
+		}
+	}
+	t.Fatalf("cdk.json has no environment %q", name)
+	return EnvConfig{}
+}
