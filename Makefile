@@ -40,12 +40,46 @@ staticcheck:
 	go tool staticcheck $(GO_PKGS)
 
 .PHONY: lint
-lint: fmt-check vet staticcheck ## gofmt, go vet, staticcheck (pinned in tools/go.mod)
+lint: fmt-check vet staticcheck actionlint ## gofmt, go vet, staticcheck, actionlint (pinned in tools/go.mod)
+
+.PHONY: actionlint
+actionlint:
+	go tool actionlint
 
 .PHONY: build
 build: ## reproducible arm64 Lambda bootstrap in dist/function/bootstrap
 	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build $(LAMBDA_FLAGS) -o dist/function/bootstrap ./function/cmd/bootstrap
 	@sha256sum dist/function/bootstrap
+
+# The CDK CLI pinned in package-lock.json. Stack names: contract.StackName.
+STACK = GaroonCalendarSync-$(ENV)
+
+node_modules: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch node_modules
+
+.PHONY: synth
+synth: build node_modules ## CloudFormation template of ENV (dev, prod) in cdk.out/; offline, no AWS credentials
+	$(CDK) synth -q --no-notices -c env=$(ENV)
+	@echo "wrote cdk.out/$(STACK).template.json"
+
+.PHONY: diff
+diff: build node_modules ## cdk diff of ENV against the deployed stack (needs AWS credentials)
+	@log=$$(mktemp); trap 'rm -f "$$log"' EXIT; \
+	if $(CDK) diff --no-notices -c env=$(ENV) 2>&1 | tee "$$log"; then exit 0; fi; \
+	if grep -qE 'Unable to resolve AWS account|no credentials have been configured|Could not load credentials|ExpiredToken|SSO session|security token included in the request is (invalid|expired)' "$$log"; then \
+		echo >&2; \
+		echo "make diff needs AWS credentials for $(ENV)'s account: log in (e.g. aws sso login, or export AWS_PROFILE) and run it again." >&2; \
+		echo "For an offline review, compare the infra/testdata snapshots: git diff main -- infra/testdata/$(STACK).template.json" >&2; \
+	fi; exit 1
+
+.PHONY: deploy
+deploy: build node_modules ## build the bootstrap, then deploy ENV (asks before any IAM right widens)
+	$(CDK) deploy --no-notices -c env=$(ENV) --require-approval broadening
+
+.PHONY: cdk-bootstrap
+cdk-bootstrap: build node_modules ## once per account and region: the CDK's deployment resources for ENV
+	$(CDK) bootstrap --no-notices -c env=$(ENV)
 
 .PHONY: cli
 cli: ## the garoon-sync CLI for this machine in dist/garoon-sync
