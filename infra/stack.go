@@ -189,8 +189,8 @@ func NewSyncStack(scope constructs.Construct, id string, props *SyncStackProps) 
 			Period:    awscdk.Duration_Minutes(jsii.Number(5)),
 			Statistic: jsii.String("Maximum"),
 		}), fmt.Sprintf("EventBridge Scheduler could not start the function %s (after retries). "+
-			"The messages in the schedule's dead-letter queue carry the error (aws sqs receive-message --queue-url <ScheduleDLQ URL> --message-attribute-names All). "+
-			"Fix the cause (function deleted, throttled, or the scheduler role changed), then purge the queue.", name)),
+			"The messages in the schedule's dead-letter queue carry the error: aws sqs receive-message --message-attribute-names All --queue-url %s . "+
+			"Fix the cause (function deleted, throttled, or the scheduler role changed), then purge the queue.", name, *dlq.QueueUrl())),
 		newAlarm(stack, "InvalidGrantAlarm", name+"-invalid-grant", awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
 			Namespace:     jsii.String(contract.MetricNamespace),
 			MetricName:    jsii.String(contract.MetricInvalidGrant),
