@@ -114,6 +114,12 @@ func NewSyncStack(scope constructs.Construct, id string, props *SyncStackProps) 
 		// whatever a failed run left. Lambda's own retries would only repeat
 		// the failure and count it three times.
 		RetryAttempts: jsii.Number(0),
+		// JSON logs: the function's slog handler (aws-lambda-go's
+		// lambdacontext) writes JSON with the request id, and Lambda filters
+		// by the application log level.
+		LoggingFormat:         awslambda.LoggingFormat_JSON,
+		ApplicationLogLevelV2: applicationLogLevel(cfg.LogLevel),
+		SystemLogLevelV2:      awslambda.SystemLogLevel_WARN,
 		Environment: &map[string]*string{
 			contract.EnvSecretID:     secret.SecretArn(),
 			contract.EnvEnvironment:  jsii.String(cfg.Name),
@@ -265,4 +271,17 @@ func newAlarm(scope constructs.Construct, id, name string, metric awscloudwatch.
 		EvaluationPeriods:  jsii.Number(1),
 		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
 	})
+}
+
+// applicationLogLevel maps the validated config level to Lambda's.
+func applicationLogLevel(level string) awslambda.ApplicationLogLevel {
+	switch level {
+	case "debug":
+		return awslambda.ApplicationLogLevel_DEBUG
+	case "warn":
+		return awslambda.ApplicationLogLevel_WARN
+	case "error":
+		return awslambda.ApplicationLogLevel_ERROR
+	}
+	return awslambda.ApplicationLogLevel_INFO
 }

@@ -319,7 +319,12 @@ func TestFunction(t *testing.T) {
 				"Timeout":                      s.cfg.Timeout.Seconds(),
 				"ReservedConcurrentExecutions": 1,
 				"Role":                         getAtt(roleID, "Arn"),
-				"LoggingConfig":                map[string]any{"LogGroup": ref(logGroupID)},
+				"LoggingConfig": map[string]any{
+					"LogGroup":            ref(logGroupID),
+					"LogFormat":           "JSON",
+					"ApplicationLogLevel": strings.ToUpper(s.cfg.LogLevel),
+					"SystemLogLevel":      "WARN",
+				},
 				"Environment": map[string]any{"Variables": map[string]any{
 					contract.EnvSecretID:     ref(secretID),
 					contract.EnvEnvironment:  s.cfg.Name,
