@@ -1,0 +1,180 @@
+package secret
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/smithy-go"
+
+	"garoon-calendar-sync/shared/contract"
+)
+
+// Source is where the credentials come from.
+type Source interface {
+	Load(ctx context.Context) (Credentials, error)
+}
+
+// File reads the secret's JSON object from a local file (the CLI's
+// --secret-file, GAROON_SYNC_SECRET_FILE).
+func File(path string) Source { return fileSource(path) }
+
+type fileSource string
+
+func (p fileSource) Load(ctx context.Context) (Credentials, error) {
+	data, err := os.ReadFile(string(p))
+	if err != nil {
+		return Credentials{}, fmt.Errorf("secret file: %w", err)
+	}
+	c, err := parse(data)
+	if err != nil {
+		return Credentials{}, fmt.Errorf("secret file %s: %w", string(p), err)
+	}
+	return c, nil
+}
+
+// SecretsManagerAPI is the part of *secretsmanager.Client the source uses.
+type SecretsManagerAPI interface {
+	GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
+}
+
+// SecretsManager reads the secret id (a name or an ARN) from AWS Secrets
+// Manager.
+func SecretsManager(client SecretsManagerAPI, id string) Source {
+	return &smSource{client: client, id: id}
+}
+
+type smSource struct {
+	client SecretsManagerAPI
+	id     string
+}
+
+func (s *smSource) Load(ctx context.Context) (Credentials, error) {
+	out, err := s.client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(s.id)})
+	if err != nil {
+		return Credentials{}, s.explain(err)
+	}
+	if out.SecretString == nil {
+		return Credentials{}, fmt.Errorf("secret %s has no string value (a binary secret?): store the JSON object with `garoon-sync secret put`", s.id)
+	}
+	c, err := parse([]byte(*out.SecretString))
+	if err != nil {
+		return Credentials{}, fmt.Errorf("secret %s: %w: fix it with `garoon-sync secret put`", s.id, err)
+	}
+	return c, nil
+}
+
+// explain turns the errors a person can fix into what to do about them.
+func (s *smSource) explain(err error) error {
+	var api smithy.APIError
+	if !errors.As(err, &api) {
+		return fmt.Errorf("secret %s: get secret value: %w", s.id, err)
+	}
+	switch api.ErrorCode() {
+	case "ResourceNotFoundException":
+		// Also what GetSecretValue says about a secret that exists but
+		// has no value yet.
+		return fmt.Errorf("secret %s not found in %s: create it with `make deploy` / fill it with `garoon-sync secret put`: %w", s.id, s.region(), err)
+	case "AccessDeniedException":
+		return fmt.Errorf("secret %s: access denied: the caller needs secretsmanager:GetSecretValue on it (and kms:Decrypt if it uses its own key): %w", s.id, err)
+	case "DecryptionFailure":
+		return fmt.Errorf("secret %s: cannot decrypt it: the caller needs kms:Decrypt on the secret's key: %w", s.id, err)
+	}
+	return fmt.Errorf("secret %s: get secret value: %w", s.id, err)
+}
+
+func (s *smSource) region() string {
+	if c, ok := s.client.(interface{ Options() secretsmanager.Options }); ok && c.Options().Region != "" {
+		return c.Options().Region
+	}
+	return "this region"
+}
+
+// Cached keeps the credentials src loaded for ttl, so warm Lambda
+// invocations do not each call Secrets Manager. A failed load is not kept:
+// the next Load tries again.
+func Cached(src Source, ttl time.Duration) Source {
+	return &cached{src: src, ttl: ttl, now: time.Now}
+}
+
+type cached struct {
+	src Source
+	ttl time.Duration
+	now func() time.Time
+
+	mu     sync.Mutex
+	val    Credentials
+	loaded time.Time
+	ok     bool
+}
+
+func (c *cached) Load(ctx context.Context) (Credentials, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ok && c.now().Sub(c.loaded) < c.ttl {
+		return c.val, nil
+	}
+	v, err := c.src.Load(ctx)
+	if err != nil {
+		return Credentials{}, err
+	}
+	c.val, c.loaded, c.ok = v, c.now(), true
+	return v, nil
+}
+
+// FromEnv picks the source the environment names:
+// GAROON_SYNC_SECRET_FILE (a local file), else SECRET_ID or its alias
+// SECRET_NAME (a Secrets Manager secret, with the AWS SDK's usual
+// configuration: credentials, AWS_REGION, AWS_ENDPOINT_URL_SECRETS_MANAGER).
+func FromEnv(ctx context.Context, getenv func(string) string) (Source, error) {
+	if path := strings.TrimSpace(getenv(contract.EnvSecretFile)); path != "" {
+		return File(path), nil
+	}
+	id := strings.TrimSpace(getenv(contract.EnvSecretID))
+	if id == "" {
+		id = strings.TrimSpace(getenv(contract.EnvSecretName))
+	}
+	if id == "" {
+		return nil, fmt.Errorf("secret: no secret configured: set %s to a JSON file (CLI), or %s (alias %s) to the name or ARN of a Secrets Manager secret, e.g. %s",
+			contract.EnvSecretFile, contract.EnvSecretID, contract.EnvSecretName, contract.SecretName("dev"))
+	}
+	var opts []func(*config.LoadOptions) error
+	if r := getenv("AWS_REGION"); r != "" {
+		opts = append(opts, config.WithRegion(r))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("secret %s: AWS configuration: %w", id, err)
+	}
+	if cfg.Region == "" {
+		cfg.Region = arnRegion(id)
+	}
+	if cfg.Region == "" {
+		return nil, fmt.Errorf("secret %s: no AWS region: set AWS_REGION (e.g. ap-northeast-1) or give the secret's ARN", id)
+	}
+	// LoadDefaultConfig already honours AWS_ENDPOINT_URL_SECRETS_MANAGER
+	// from the process environment; getenv may be another environment.
+	endpoint := getenv(contract.EnvSecretsManagerURL)
+	client := secretsmanager.NewFromConfig(cfg, func(o *secretsmanager.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
+	})
+	return SecretsManager(client, id), nil
+}
+
+// arnRegion is the region of an ARN ("arn:aws:secretsmanager:REGION:…"), or "".
+func arnRegion(id string) string {
+	parts := strings.SplitN(id, ":", 5)
+	if len(parts) == 5 && parts[0] == "arn" {
+		return parts[3]
+	}
+	return ""
+}
