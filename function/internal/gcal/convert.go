@@ -1,0 +1,106 @@
+package gcal
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"google.golang.org/api/calendar/v3"
+
+	"garoon-calendar-sync/function/internal/syncer"
+	"garoon-calendar-sync/shared/contract"
+)
+
+// jst is Asia/Tokyo. Japan has no daylight saving time, so a fixed zone is
+// exact and needs no time zone database in the Lambda image.
+var jst = time.FixedZone("JST", 9*60*60)
+
+const dateLayout = "2006-01-02"
+
+func dateOf(t time.Time) string { return t.In(jst).Format(dateLayout) }
+
+// toAPI is the event as sent to Google. It never has attendees (Garoon's
+// attendees are in the description), reminders are left to the calendar's
+// default, and the time zone is set so that a recurrence rule expands in
+// Tokyo time.
+func toAPI(ev syncer.Event) (*calendar.Event, error) {
+	if ev.Start.IsZero() || ev.End.IsZero() {
+		return nil, errors.New("event has no start or end")
+	}
+	props := map[string]string{propSync: "1"}
+	if ev.Key != "" {
+		props[propKey] = ev.Key
+	}
+	if ev.Notice != "" {
+		props[propNotice] = ev.Notice
+	}
+	out := &calendar.Event{
+		Id:                 ev.ID,
+		Summary:            ev.Summary,
+		Description:        ev.Description,
+		Location:           ev.Location,
+		Recurrence:         ev.Recurrence,
+		ExtendedProperties: &calendar.EventExtendedProperties{Private: props},
+	}
+	if ev.AllDay {
+		out.Start = &calendar.EventDateTime{Date: dateOf(ev.Start), TimeZone: contract.DefaultTimeZone}
+		out.End = &calendar.EventDateTime{Date: dateOf(ev.End), TimeZone: contract.DefaultTimeZone}
+	} else {
+		out.Start = &calendar.EventDateTime{DateTime: ev.Start.In(jst).Format(time.RFC3339), TimeZone: contract.DefaultTimeZone}
+		out.End = &calendar.EventDateTime{DateTime: ev.End.In(jst).Format(time.RFC3339), TimeZone: contract.DefaultTimeZone}
+	}
+	return out, nil
+}
+
+// fromAPI is the event as Google returns it. A cancelled event may come with
+// no times at all; its times are then zero.
+func fromAPI(e *calendar.Event) (syncer.Event, error) {
+	if e == nil {
+		return syncer.Event{}, errors.New("empty answer")
+	}
+	ev := syncer.Event{
+		ID:          e.Id,
+		Summary:     e.Summary,
+		Description: e.Description,
+		Location:    e.Location,
+		Recurrence:  e.Recurrence,
+		Cancelled:   e.Status == "cancelled",
+	}
+	if e.ExtendedProperties != nil {
+		ev.Key = e.ExtendedProperties.Private[propKey]
+		ev.Notice = e.ExtendedProperties.Private[propNotice]
+	}
+	var err error
+	var startAllDay, endAllDay bool
+	if ev.Start, startAllDay, err = parseWhen(e.Start); err != nil {
+		return syncer.Event{}, fmt.Errorf("start: %w", err)
+	}
+	if ev.End, endAllDay, err = parseWhen(e.End); err != nil {
+		return syncer.Event{}, fmt.Errorf("end: %w", err)
+	}
+	if e.Start != nil && e.End != nil && startAllDay != endAllDay {
+		return syncer.Event{}, errors.New("start and end are not both dates or both date-times")
+	}
+	ev.AllDay = startAllDay
+	if e.Created != "" {
+		if ev.Created, err = time.Parse(time.RFC3339, e.Created); err != nil {
+			return syncer.Event{}, fmt.Errorf("created: %w", err)
+		}
+	}
+	return ev, nil
+}
+
+// parseWhen reads a date-time (an instant) or a date (midnight in Tokyo).
+func parseWhen(d *calendar.EventDateTime) (t time.Time, allDay bool, err error) {
+	switch {
+	case d == nil:
+		return time.Time{}, false, nil
+	case d.DateTime != "":
+		t, err = time.Parse(time.RFC3339, d.DateTime)
+		return t.In(jst), false, err
+	case d.Date != "":
+		t, err = time.ParseInLocation(dateLayout, d.Date, jst)
+		return t, true, err
+	}
+	return time.Time{}, false, nil
+}
