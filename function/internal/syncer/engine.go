@@ -1,0 +1,425 @@
+// Package syncer is the engine: it turns the Garoon notices in a mailbox into
+// calendar changes, exactly once, whatever crashes, retries or overlapping
+// runs happen. It knows nothing of IMAP, HTTP or AWS: the mailbox and the
+// calendar are the small interfaces in ports.go.
+//
+// A run fetches the unprocessed mails from the Garoon sender in the lookback
+// window, parses them, applies them oldest first (by the mail's Date, then
+// UID), and finally marks the applied mails processed with one IMAP keyword.
+// A crash anywhere leaves mails unmarked; the next run applies them again,
+// and every step below is safe to repeat.
+//
+// # Identity
+//
+// Garoon mails carry no event id, so identity is derived.
+//
+//   - An add ([登録]) creates the event with an id derived from the mail
+//     (NoticeID). Applying it again finds that id taken and does nothing, so
+//     a retry never duplicates it; a later edit or delete is not undone.
+//   - Every event carries its title key (TitleKey: the normalized title) in a
+//     private extended property. An edit ([変更]) or confirm ([確定]) looks
+//     up the events with its title key: one indexed query, no date window,
+//     because the new time may be weeks from the old one. Several matches:
+//     the one whose start is nearest the new start, then the most recently
+//     created, then the smallest id; the choice is logged. A non-repeating
+//     edit prefers non-repeating events; when only a repeating series has
+//     the title, the edit is about one occurrence and is added as an event of
+//     its own, leaving the series alone.
+//   - An edit that matches no title changed the title: it takes the event at
+//     exactly the same start and end (most recently created first). An edit
+//     that matches nothing at all creates the event, with its own notice id.
+//   - A delete ([削除]) matches title and time. A delete carrying a repeat
+//     rule deletes the series that starts at the same first occurrence. A
+//     delete of one dated appointment deletes the non-repeating event at that
+//     start and end or, failing that, cancels that one occurrence of a
+//     series with the title whose times fit. A delete that matches nothing is
+//     success: the event is already gone.
+//
+// # Safety
+//
+// A run that would apply more deletes than MaxDeletes changes nothing and
+// returns ErrTooManyDeletes (the guard against a flood of [削除] mails).
+// A run stops starting new notices when its context deadline is nearer than
+// Reserve; what is left stays unmarked for the next run. The first failure
+// that is not specific to one event (network, 429/5xx after retries,
+// invalid_grant) stops the run too, so notices are never applied out of order.
+package syncer
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"garoon-calendar-sync/function/internal/garoon"
+)
+
+// Config tunes a run.
+type Config struct {
+	// Sender is the Garoon sender address (the secret's garoon_sender).
+	Sender string
+	// Lookback bounds the mailbox search window.
+	Lookback time.Duration
+	// MaxDeletes is the mass-delete guard; negative disables it.
+	MaxDeletes int
+	// DryRun plans without writing to the calendar or marking mails.
+	DryRun bool
+	// Reserve is the time kept before the context deadline for marking mails
+	// and reporting.
+	Reserve time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Logger receives one line per applied notice; nil discards.
+	Logger *slog.Logger
+}
+
+// ErrTooManyDeletes is returned when a run would delete more events than the
+// guard allows.
+var ErrTooManyDeletes = errors.New("too many deletes in one run")
+
+// Engine applies notices from a mailbox to a calendar.
+type Engine struct {
+	mail Mailbox
+	cal  Calendar
+	cfg  Config
+}
+
+// New returns an engine. The engine holds no state between runs.
+func New(mail Mailbox, cal Calendar, cfg Config) *Engine {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Engine{mail: mail, cal: cal, cfg: cfg}
+}
+
+// item is one fetched mail on its way through the run.
+type item struct {
+	mail   Mail
+	notice *garoon.Notice
+	id     string
+	order  time.Time
+}
+
+// Run fetches, plans, applies and marks. The report is complete even when an
+// error is returned; the error is non-nil when anything failed.
+func (e *Engine) Run(ctx context.Context) (*Report, error) {
+	start := e.cfg.Now()
+	rep := &Report{DryRun: e.cfg.DryRun}
+	defer func() { rep.Duration = e.cfg.Now().Sub(start) }()
+
+	since := start.Add(-e.cfg.Lookback)
+	mails, err := e.mail.Fetch(ctx, e.cfg.Sender, since)
+	if err != nil {
+		return rep, fmt.Errorf("fetch mail: %w", err)
+	}
+	rep.Seen = len(mails)
+
+	var items []item
+	var done []uint32 // mails to mark processed
+	for _, m := range mails {
+		n, err := garoon.Parse(m.Raw, e.cfg.Sender)
+		if err != nil {
+			// A mail that cannot be parsed will never parse: report it and
+			// mark it, so it does not fail every run until it ages out.
+			st := Step{UID: m.UID, Op: OpFail, Reason: "unreadable mail: " + err.Error()}
+			rep.add(st)
+			e.log(ctx, st)
+			done = append(done, m.UID)
+			continue
+		}
+		if n.Action == garoon.ActionIgnore {
+			st := Step{UID: m.UID, Op: OpIgnore, Kind: n.Kind, Reason: n.Reason}
+			rep.add(st)
+			e.log(ctx, st)
+			done = append(done, m.UID)
+			continue
+		}
+		order := n.Date
+		if order.IsZero() {
+			order = m.Received
+		}
+		items = append(items, item{mail: m, notice: n, id: NoticeID(n, m.Raw), order: order})
+	}
+	slices.SortStableFunc(items, func(a, b item) int {
+		return cmp.Or(a.order.Compare(b.order), cmp.Compare(a.mail.UID, b.mail.UID))
+	})
+
+	if deletes := countDeletes(items); e.cfg.MaxDeletes >= 0 && deletes > e.cfg.MaxDeletes {
+		err := fmt.Errorf("%w: %d delete notices, the limit is %d; nothing was changed. "+
+			"If the deletes are real, run once with a higher limit (GAROON_SYNC_MAX_DELETES or --max-deletes)",
+			ErrTooManyDeletes, deletes, e.cfg.MaxDeletes)
+		for _, it := range items {
+			rep.add(it.step(OpDefer, "", "mass-delete guard"))
+		}
+		return rep, err
+	}
+
+	v := newView(e.cal)
+	var stop error
+	for i, it := range items {
+		if e.nearDeadline(ctx) {
+			for _, rest := range items[i:] {
+				rep.add(rest.step(OpDefer, "", "time budget used up; left for the next run"))
+			}
+			break
+		}
+		st, err := e.apply(ctx, v, it)
+		rep.add(st)
+		e.log(ctx, st)
+		if err != nil && !errors.Is(err, ErrRejected) {
+			stop = err
+			for _, rest := range items[i+1:] {
+				rep.add(rest.step(OpDefer, "", "an earlier notice failed; left for the next run"))
+			}
+			break
+		}
+		done = append(done, it.mail.UID)
+	}
+
+	if !e.cfg.DryRun && len(done) > 0 {
+		// A fresh deadline-bounded context is not taken here: if ctx is done,
+		// the mails stay unmarked and the next run re-applies them, which is
+		// safe.
+		if err := e.mail.MarkProcessed(ctx, done); err != nil {
+			return rep, errors.Join(stop, fmt.Errorf("mark %d mails processed: %w", len(done), err))
+		}
+		rep.Marked = len(done)
+	}
+	if stop != nil {
+		return rep, stop
+	}
+	if rep.Failed > 0 {
+		return rep, fmt.Errorf("%d of %d mails failed; first: %s", rep.Failed, rep.Seen, rep.firstFailure())
+	}
+	return rep, nil
+}
+
+func countDeletes(items []item) int {
+	n := 0
+	for _, it := range items {
+		if it.notice.Action == garoon.ActionDelete {
+			n++
+		}
+	}
+	return n
+}
+
+func (e *Engine) nearDeadline(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	dl, ok := ctx.Deadline()
+	return ok && dl.Sub(e.cfg.Now()) < e.cfg.Reserve
+}
+
+func (it item) step(op Op, eventID, reason string) Step {
+	n := it.notice
+	return Step{
+		UID: it.mail.UID, Op: op, Kind: n.Kind, EventID: eventID, Reason: reason,
+		Title: n.Title, Start: n.Start, End: n.End, AllDay: n.AllDay, Repeats: len(n.Recurrence) > 0,
+	}
+}
+
+// apply plans one notice against the view and, unless this is a dry run,
+// writes it.
+func (e *Engine) apply(ctx context.Context, v *view, it item) (Step, error) {
+	var st Step
+	var err error
+	switch {
+	case it.notice.Action == garoon.ActionDelete:
+		st, err = e.applyDelete(ctx, v, it)
+	case it.notice.Kind == garoon.KindAdd:
+		st, err = e.applyAdd(ctx, v, it)
+	default:
+		st, err = e.applyEdit(ctx, v, it)
+	}
+	if err != nil {
+		st.Op, st.Err = OpFail, err
+		if st.Reason == "" {
+			st.Reason = err.Error()
+		}
+	}
+	return st, err
+}
+
+func (e *Engine) applyAdd(ctx context.Context, v *view, it item) (Step, error) {
+	want := eventFor(it.notice, it.id, it.id)
+	switch _, err := e.cal.Get(ctx, it.id); {
+	case err == nil:
+		return it.step(OpSkip, it.id, "already applied (the event this mail creates exists)"), nil
+	case !errors.Is(err, ErrNotFound):
+		return it.step(OpFail, it.id, ""), fmt.Errorf("look up event %s: %w", it.id, err)
+	}
+	return e.create(ctx, v, it, want, "new appointment")
+}
+
+func (e *Engine) create(ctx context.Context, v *view, it item, want Event, reason string) (Step, error) {
+	want.Created = e.cfg.Now()
+	if !e.cfg.DryRun {
+		got, err := e.cal.Insert(ctx, want)
+		if errors.Is(err, ErrExists) {
+			// Another run, or this one before a crash, got there first.
+			v.forget(want.Key)
+			return it.step(OpSkip, want.ID, "already applied (event id taken)"), nil
+		}
+		if err != nil {
+			return it.step(OpFail, want.ID, ""), fmt.Errorf("create event %s: %w", want.ID, err)
+		}
+		want = got
+	}
+	v.put(want)
+	return it.step(OpCreate, want.ID, reason), nil
+}
+
+func (e *Engine) applyEdit(ctx context.Context, v *view, it item) (Step, error) {
+	n := it.notice
+	want := eventFor(n, "", it.id)
+	cands, err := v.byKey(ctx, want.Key)
+	if err != nil {
+		return it.step(OpFail, "", ""), fmt.Errorf("look up events by title: %w", err)
+	}
+	repeats := len(n.Recurrence) > 0
+	same := slices.DeleteFunc(slices.Clone(cands), func(ev Event) bool { return (len(ev.Recurrence) > 0) != repeats })
+	reason := "same title"
+	switch {
+	case len(same) > 0:
+		cands = same
+	case len(cands) > 0:
+		// Only a repeating series has this title: the edit moved or changed
+		// one occurrence. Changing the series would move every occurrence.
+		want.ID = it.id
+		return e.create(ctx, v, it, want, "one occurrence of a repeating appointment changed; added on its own, the series is unchanged")
+	default:
+		cands, err = v.bySlot(ctx, n.Start, n.End, n.AllDay)
+		if err != nil {
+			return it.step(OpFail, "", ""), fmt.Errorf("look up events by time: %w", err)
+		}
+		reason = "title changed, same time"
+	}
+	if len(cands) == 0 {
+		want.ID = it.id
+		return e.create(ctx, v, it, want, "edit of an appointment not in the calendar: created")
+	}
+	target := nearest(cands, n.Start)
+	if len(cands) > 1 {
+		reason = fmt.Sprintf("%s; %d candidates, chose the one nearest in time, then newest", reason, len(cands))
+		e.cfg.Logger.WarnContext(ctx, "ambiguous edit resolved", "uid", it.mail.UID, "candidates", len(cands), "chosen", target.ID)
+	}
+	want.ID, want.Created = target.ID, target.Created
+	if sameContent(target, want) {
+		return it.step(OpSkip, target.ID, "already up to date"), nil
+	}
+	if !e.cfg.DryRun {
+		got, err := e.cal.Update(ctx, want)
+		if err != nil {
+			return it.step(OpFail, target.ID, ""), fmt.Errorf("update event %s: %w", target.ID, err)
+		}
+		want = got
+	}
+	if target.Key != want.Key {
+		v.forget(target.Key)
+	}
+	v.put(want)
+	return it.step(OpUpdate, want.ID, reason), nil
+}
+
+// nearest picks the candidate whose start is nearest t; ties go to the most
+// recently created, then the smallest id, so the choice is deterministic.
+func nearest(cands []Event, t time.Time) Event {
+	return slices.MinFunc(cands, func(a, b Event) int {
+		return cmp.Or(
+			cmp.Compare(absDur(a.Start.Sub(t)), absDur(b.Start.Sub(t))),
+			b.Created.Compare(a.Created),
+			cmp.Compare(a.ID, b.ID),
+		)
+	})
+}
+
+func absDur(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}
+
+func (e *Engine) applyDelete(ctx context.Context, v *view, it item) (Step, error) {
+	n := it.notice
+	cands, err := v.byKey(ctx, TitleKey(n.Title))
+	if err != nil {
+		return it.step(OpFail, "", ""), fmt.Errorf("look up events by title: %w", err)
+	}
+	var exact, series []Event
+	for _, ev := range cands {
+		switch {
+		case ev.Start.Equal(n.Start) && (len(ev.Recurrence) > 0) == (len(n.Recurrence) > 0) &&
+			(len(n.Recurrence) > 0 || ev.End.Equal(n.End)):
+			exact = append(exact, ev)
+		case len(n.Recurrence) == 0 && len(ev.Recurrence) > 0 && occursAt(ev, n.Start, n.End):
+			series = append(series, ev)
+		}
+	}
+	if len(exact) > 0 {
+		target := nearest(exact, n.Start)
+		if !e.cfg.DryRun {
+			if err := e.cal.Delete(ctx, target.ID); err != nil {
+				return it.step(OpFail, target.ID, ""), fmt.Errorf("delete event %s: %w", target.ID, err)
+			}
+		}
+		v.remove(target.ID)
+		reason := "same title and time"
+		if len(n.Recurrence) > 0 {
+			reason = "the whole repeating appointment"
+		}
+		return it.step(OpDelete, target.ID, reason), nil
+	}
+	if len(series) > 0 {
+		target := nearest(series, n.Start)
+		if !e.cfg.DryRun {
+			if err := e.cal.CancelOccurrence(ctx, target.ID, n.Start, n.AllDay); err != nil {
+				return it.step(OpFail, target.ID, ""), fmt.Errorf("cancel one occurrence of %s: %w", target.ID, err)
+			}
+		}
+		return it.step(OpCancelOccurrence, target.ID, "one occurrence of a repeating appointment"), nil
+	}
+	return it.step(OpSkip, "", "no event with this title and time: already gone"), nil
+}
+
+// occursAt reports whether the series plausibly has an occurrence from start
+// to end: same time of day and length, on or after the first occurrence and
+// not after UNTIL. The calendar itself ignores a cancel for a date the rule
+// does not produce, so "plausibly" is enough.
+func occursAt(series Event, start, end time.Time) bool {
+	if end.Sub(start) != series.End.Sub(series.Start) || start.Before(series.Start) {
+		return false
+	}
+	s, o := series.Start.In(start.Location()), start
+	if s.Hour() != o.Hour() || s.Minute() != o.Minute() {
+		return false
+	}
+	if until, ok := rruleUntil(series.Recurrence); ok && start.After(until) {
+		return false
+	}
+	return true
+}
+
+// log writes one line per notice. Titles are personal data: debug only.
+func (e *Engine) log(ctx context.Context, st Step) {
+	lvl := slog.LevelInfo
+	if st.Op == OpFail {
+		lvl = slog.LevelError
+	}
+	attrs := []slog.Attr{
+		slog.Any("uid", st.UID), slog.String("op", string(st.Op)), slog.String("kind", string(st.Kind)),
+		slog.String("event_id", st.EventID), slog.String("reason", st.Reason),
+	}
+	if e.cfg.Logger.Enabled(ctx, slog.LevelDebug) {
+		attrs = append(attrs, slog.String("title", st.Title))
+	}
+	e.cfg.Logger.LogAttrs(ctx, lvl, "notice", attrs...)
+}

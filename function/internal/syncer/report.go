@@ -1,0 +1,108 @@
+package syncer
+
+import (
+	"strings"
+	"time"
+
+	"garoon-calendar-sync/function/internal/garoon"
+)
+
+// Op is what a run did (or, in a dry run, would do) with one mail.
+type Op string
+
+// Ops.
+const (
+	OpCreate           Op = "create"
+	OpUpdate           Op = "update"
+	OpDelete           Op = "delete"
+	OpCancelOccurrence Op = "cancel-occurrence"
+	OpSkip             Op = "skip"   // nothing to change: already applied or already gone
+	OpIgnore           Op = "ignore" // not a schedule notice
+	OpDefer            Op = "defer"  // left unmarked for the next run
+	OpFail             Op = "fail"
+)
+
+// Step is the outcome for one mail.
+type Step struct {
+	UID     uint32      `json:"uid"`
+	Op      Op          `json:"op"`
+	Kind    garoon.Kind `json:"kind,omitempty"`
+	Title   string      `json:"title,omitempty"`
+	Start   time.Time   `json:"start,omitzero"`
+	End     time.Time   `json:"end,omitzero"`
+	AllDay  bool        `json:"all_day,omitempty"`
+	Repeats bool        `json:"repeats,omitempty"`
+	EventID string      `json:"event_id,omitempty"`
+	Reason  string      `json:"reason,omitempty"`
+	Err     error       `json:"-"`
+}
+
+// Report is the outcome of a run, in the order the mails were applied.
+type Report struct {
+	DryRun   bool          `json:"dry_run"`
+	Steps    []Step        `json:"steps"`
+	Seen     int           `json:"seen"`
+	Created  int           `json:"created"`
+	Updated  int           `json:"updated"`
+	Deleted  int           `json:"deleted"`
+	Skipped  int           `json:"skipped"`
+	Ignored  int           `json:"ignored"`
+	Deferred int           `json:"deferred"`
+	Failed   int           `json:"failed"`
+	Marked   int           `json:"marked"`
+	Duration time.Duration `json:"duration_ns"`
+}
+
+func (r *Report) add(st Step) {
+	r.Steps = append(r.Steps, st)
+	switch st.Op {
+	case OpCreate:
+		r.Created++
+	case OpUpdate:
+		r.Updated++
+	case OpDelete, OpCancelOccurrence:
+		r.Deleted++
+	case OpSkip:
+		r.Skipped++
+	case OpIgnore:
+		r.Ignored++
+	case OpDefer:
+		r.Deferred++
+	case OpFail:
+		r.Failed++
+	}
+}
+
+func (r *Report) firstFailure() string {
+	for _, st := range r.Steps {
+		if st.Op == OpFail {
+			return st.Reason
+		}
+	}
+	return ""
+}
+
+// rruleUntil returns the UNTIL of the first RRULE line, if any.
+func rruleUntil(lines []string) (time.Time, bool) {
+	for _, l := range lines {
+		rule, ok := strings.CutPrefix(l, "RRULE:")
+		if !ok {
+			continue
+		}
+		for part := range strings.SplitSeq(rule, ";") {
+			v, ok := strings.CutPrefix(part, "UNTIL=")
+			if !ok {
+				continue
+			}
+			for _, layout := range []string{"20060102T150405Z", "20060102"} {
+				if t, err := time.Parse(layout, v); err == nil {
+					if layout == "20060102" {
+						t = t.Add(24*time.Hour - time.Second)
+					}
+					return t, true
+				}
+			}
+		}
+	}
+	return time.Time{}, false
+}
