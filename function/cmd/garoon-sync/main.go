@@ -25,6 +25,8 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"run", "run one sync (or --dry-run to print the plan): Gmail → Google Calendar", cmdRun},
+		{"demo", "the whole pipeline on in-process fakes: no accounts, no network", cmdDemo},
 		{"parse", "parse Garoon notification mails (.eml) and print one JSON object per file", cmdParse},
 	}
 }

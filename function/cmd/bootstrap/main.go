@@ -1,0 +1,132 @@
+// Command bootstrap is the Lambda function. EventBridge Scheduler invokes it
+// every few minutes; each invocation is one sync run:
+//
+//  1. load the credentials from Secrets Manager (cached while the function
+//     stays warm),
+//  2. fetch the unprocessed Garoon notices from Gmail over IMAP,
+//  3. apply them to Google Calendar oldest first (internal/syncer),
+//  4. mark the applied mails processed with an IMAP keyword,
+//  5. log one summary line and write CloudWatch metrics.
+//
+// The invocation fails when anything failed, so Lambda's error metric, the
+// alarms and the retries see it. Everything it does is safe to repeat.
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"garoon-calendar-sync/function/internal/runner"
+	"garoon-calendar-sync/function/internal/secret"
+	"garoon-calendar-sync/function/internal/syncer"
+)
+
+func main() {
+	log := lambdacontext.NewLogger()
+	h, err := newHandler(context.Background(), os.Getenv, log)
+	if err != nil {
+		// A configuration error: every invocation would fail the same way.
+		// Report it on each invocation rather than crash-looping the runtime.
+		log.Error("configuration", "error", err)
+		lambda.Start(func(context.Context) error { return err })
+		return
+	}
+	lambda.Start(h.handle)
+}
+
+// handler holds what is built once per cold start.
+type handler struct {
+	settings runner.Settings
+	secrets  secret.Source
+	log      *slog.Logger
+
+	mu      sync.Mutex
+	cal     syncer.Calendar
+	calFrom secret.Credentials // the credentials cal was built with
+}
+
+func newHandler(ctx context.Context, getenv func(string) string, log *slog.Logger) (*handler, error) {
+	s, err := runner.SettingsFromEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
+	src, err := secret.FromEnv(ctx, getenv)
+	if err != nil {
+		return nil, err
+	}
+	return &handler{settings: s, secrets: secret.Cached(src, 5*time.Minute), log: log}, nil
+}
+
+// Result is the invocation's response: the run's counts.
+type Result struct {
+	Seen     int    `json:"seen"`
+	Created  int    `json:"created"`
+	Updated  int    `json:"updated"`
+	Deleted  int    `json:"deleted"`
+	Skipped  int    `json:"skipped"`
+	Ignored  int    `json:"ignored"`
+	Deferred int    `json:"deferred"`
+	Failed   int    `json:"failed"`
+	Error    string `json:"error,omitempty"`
+}
+
+// handle is one sync run. The event (Scheduler's payload) carries nothing the
+// run needs.
+func (h *handler) handle(ctx context.Context) (Result, error) {
+	rep, err := h.run(ctx)
+	if rep == nil {
+		rep = &syncer.Report{}
+	}
+	if merr := runner.WriteMetrics(os.Stdout, h.settings.Env, rep, err, time.Now()); merr != nil {
+		h.log.ErrorContext(ctx, "write metrics", "error", merr)
+	}
+	res := Result{rep.Seen, rep.Created, rep.Updated, rep.Deleted, rep.Skipped, rep.Ignored, rep.Deferred, rep.Failed, ""}
+	attrs := []any{"seen", res.Seen, "created", res.Created, "updated", res.Updated, "deleted", res.Deleted,
+		"skipped", res.Skipped, "ignored", res.Ignored, "deferred", res.Deferred, "failed", res.Failed,
+		"duration_ms", rep.Duration.Milliseconds()}
+	if err != nil {
+		res.Error = err.Error()
+		if errors.Is(err, syncer.ErrInvalidGrant) {
+			attrs = append(attrs, "invalid_grant", true)
+		}
+		h.log.ErrorContext(ctx, "sync run failed", append(attrs, "error", err)...)
+		return res, err
+	}
+	h.log.InfoContext(ctx, "sync run", attrs...)
+	return res, nil
+}
+
+func (h *handler) run(ctx context.Context) (*syncer.Report, error) {
+	creds, err := h.secrets.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cal, err := h.calendar(creds)
+	if err != nil {
+		return nil, err
+	}
+	return runner.Run(ctx, h.settings, creds, cal, runner.Options{Logger: h.log})
+}
+
+// calendar reuses the Calendar client (and its access token) across warm
+// invocations until the credentials change.
+func (h *handler) calendar(creds secret.Credentials) (syncer.Calendar, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.cal != nil && h.calFrom == creds {
+		return h.cal, nil
+	}
+	cal, err := runner.NewCalendar(h.settings, creds, h.log)
+	if err != nil {
+		return nil, err
+	}
+	h.cal, h.calFrom = cal, creds
+	return cal, nil
+}
