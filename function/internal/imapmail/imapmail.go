@@ -240,7 +240,18 @@ func (c *Client) MarkProcessed(ctx context.Context, uids []uint32) error {
 	for _, u := range uids {
 		set.AddNum(imap.UID(u))
 	}
-	err := c.conn.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.Flag(c.cfg.Keyword)}}, nil).Close()
+	flags := &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.Flag(c.cfg.Keyword)}}
+	err := c.conn.Store(set, flags, nil).Close()
+	if err != nil && ctx.Err() == nil {
+		// The connection died since the fetch (a server restart, an idle
+		// timeout): reconnect once. connect refuses if UIDVALIDITY changed,
+		// so the UIDs still name the same mails.
+		c.cfg.Logger.Warn("imap store failed; reconnecting once", "error", err)
+		c.drop()
+		if err = c.connect(ctx); err == nil {
+			err = c.conn.Store(set, flags, nil).Close()
+		}
+	}
 	if err != nil {
 		c.drop()
 		return fmt.Errorf("IMAP store of %s on %d mails: %w", c.cfg.Keyword, len(uids), ctxErr(ctx, err))
