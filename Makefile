@@ -85,6 +85,10 @@ cdk-bootstrap: build node_modules ## once per account and region: the CDK's depl
 cli: ## the garoon-sync CLI for this machine in dist/garoon-sync
 	CGO_ENABLED=0 go build -trimpath -o dist/garoon-sync ./function/cmd/garoon-sync
 
+.PHONY: e2e
+e2e: ## end-to-end: the bootstrap under the Lambda emulator against real Dovecot (apt-get install dovecot-imapd)
+	go test -count=1 -v ./function/e2e/
+
 .PHONY: fuzz
 fuzz: ## fuzz the mail parser for FUZZTIME (default 30s)
 	go test ./function/internal/garoon -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)

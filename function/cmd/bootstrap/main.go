@@ -17,6 +17,7 @@ import (
 	"errors"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -29,6 +30,11 @@ import (
 )
 
 func main() {
+	// The function has 128 MB: make the garbage collector keep the heap well
+	// under it, rather than grow until Lambda kills the process.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(64 << 20)
+	}
 	log := lambdacontext.NewLogger()
 	h, err := newHandler(context.Background(), os.Getenv, log)
 	if err != nil {

@@ -13,9 +13,10 @@ import (
 )
 
 // Limits that keep a hostile mail from costing more than a real one could.
+// A real notice is a few kilobytes; the function has 128 MB.
 const (
-	maxMailBytes  = 16 << 20 // a whole mail as fetched
-	maxBodyBytes  = 12 << 20 // the decoded text body
+	maxMailBytes  = 4 << 20 // a whole mail as fetched
+	maxBodyBytes  = 4 << 20 // the decoded text body
 	maxPartDepth  = 5        // multipart nesting
 	maxParts      = 50       // parts looked at in one multipart
 	cybozuSender  = "no-reply@cybozu.com"

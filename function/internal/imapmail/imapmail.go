@@ -27,6 +27,10 @@ import (
 // DefaultMaxMails bounds one run; older mails go first, the rest next run.
 const DefaultMaxMails = 500
 
+// MaxMailSize: larger mails are not fetched at all. A Garoon notice is a few
+// kilobytes; a 128 MB function must not buffer a stranger's attachment.
+const MaxMailSize = 10 << 20
+
 // ErrAuth means the server refused the login.
 var ErrAuth = errors.New("IMAP login refused: for Gmail, use an app password " +
 	"(Google Account → Security → 2-Step Verification → App passwords, https://myaccount.google.com/apppasswords), " +
@@ -182,6 +186,7 @@ func (c *Client) Fetch(ctx context.Context, sender string, since time.Time) ([]s
 	criteria := &imap.SearchCriteria{
 		Since:   since,
 		NotFlag: []imap.Flag{imap.Flag(c.cfg.Keyword)},
+		Smaller: MaxMailSize,
 	}
 	// Gmail's SEARCH rejects non-ASCII strings without CHARSET; an ASCII
 	// sender is searched on the server, anything else filtered here.

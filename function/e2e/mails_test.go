@@ -1,0 +1,127 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"mime/quotedprintable"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/japanese"
+)
+
+// charsets the mails of a run rotate through, with their transfer encodings.
+var charsets = []struct {
+	name string
+	enc  encoding.Encoding // nil: UTF-8
+	cte  string
+}{
+	{"Shift_JIS", japanese.ShiftJIS, "base64"},
+	{"ISO-2022-JP", japanese.ISO2022JP, "7bit"},
+	{"EUC-JP", japanese.EUCJP, "base64"},
+	{"UTF-8", nil, "quoted-printable"},
+	{"Shift_JIS", japanese.ShiftJIS, "8bit"},
+	{"ISO-2022-JP", japanese.ISO2022JP, "base64"},
+	{"UTF-8", nil, "base64"},
+}
+
+var mailSeq int
+
+// notice builds a Garoon notice in the i-th charset. when is the 日時 value.
+func notice(t *testing.T, i int, from, tag, title, when string, extra ...string) []byte {
+	t.Helper()
+	cs := charsets[i%len(charsets)]
+	mailSeq++
+	body := "日時　　：" + when + "\r\n予定　　：会議:" + title + "\r\n参加者　：山田 太郎,髙橋 一郎\r\n"
+	for _, l := range extra {
+		body += l + "\r\n"
+	}
+	body += "メモ　　：\r\n資料①を持参\r\n"
+	subject := "[" + tag + "] 会議：" + title
+	if cs.name == "ISO-2022-JP" {
+		body = strings.NewReplacer("①", "(1)", "髙", "高").Replace(body)
+	}
+	if cs.name == "EUC-JP" {
+		body = strings.NewReplacer("①", "(1)", "髙", "高").Replace(body)
+	}
+	encode := func(s string) []byte {
+		if cs.enc == nil {
+			return []byte(s)
+		}
+		b, err := cs.enc.NewEncoder().Bytes([]byte(s))
+		if err != nil {
+			t.Fatalf("encode %s: %v", cs.name, err)
+		}
+		return b
+	}
+	var words []string
+	runes := []rune(subject)
+	for len(runes) > 0 { // several encoded-words on folded lines, like Garoon
+		n := min(8, len(runes))
+		words = append(words, "=?"+cs.name+"?B?"+base64.StdEncoding.EncodeToString(encode(string(runes[:n])))+"?=")
+		runes = runes[n:]
+	}
+	raw := encode(body)
+	var enc bytes.Buffer
+	switch cs.cte {
+	case "base64":
+		s := base64.StdEncoding.EncodeToString(raw)
+		for len(s) > 76 {
+			enc.WriteString(s[:76] + "\r\n")
+			s = s[76:]
+		}
+		enc.WriteString(s + "\r\n")
+	case "quoted-printable":
+		w := quotedprintable.NewWriter(&enc)
+		w.Write(raw)
+		w.Close()
+	default:
+		enc.Write(raw)
+	}
+	sent := time.Date(2026, 11, 20, 9, 0, 0, 0, time.FixedZone("", 9*3600)).Add(time.Duration(mailSeq) * time.Minute)
+	head := fmt.Sprintf("Return-Path: <%s>\r\nDate: %s\r\nFrom: %s\r\nSubject: %s\r\nMessage-ID: <e2e-%d-%d@mail.example.jp>\r\n"+
+		"X-Mailer: Cybozu(R) Garoon(R) Version 6.0.2\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=\"%s\"\r\n"+
+		"Content-Transfer-Encoding: %s\r\n\r\n",
+		from, sent.Format(time.RFC1123Z), from, strings.Join(words, "\r\n "), os.Getpid(), mailSeq, cs.name, cs.cte)
+	return append([]byte(head), enc.Bytes()...)
+}
+
+const garoon = "no-reply@cybozu.com"
+
+// day is the i-th working slot in December 2026, one hour long.
+func day(i int) string {
+	d := time.Date(2026, 12, 1+i%28, 9+i/28%8, 0, 0, 0, time.UTC)
+	return fmt.Sprintf("%d年%02d月%02d日（月） %02d:00 ～ %d年%02d月%02d日（月） %02d:30", d.Year(), d.Month(), d.Day(), d.Hour(), d.Year(), d.Month(), d.Day(), d.Hour())
+}
+
+// demoMails are the sample story of `garoon-sync demo`, in name order.
+func demoMails(t *testing.T) [][]byte {
+	t.Helper()
+	paths, err := filepath.Glob("../cmd/garoon-sync/demo/*.eml")
+	must(t, err)
+	if len(paths) != 8 {
+		t.Fatalf("want the 8 demo mails, found %d", len(paths))
+	}
+	sort.Strings(paths)
+	var out [][]byte
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		must(t, err)
+		out = append(out, b)
+	}
+	return out
+}
+
+// unrelated is a mail from someone else.
+func unrelated(i int) []byte {
+	return fmt.Appendf(nil, "From: colleague%d@example.jp\r\nTo: %s\r\nSubject: =?UTF-8?B?%s?=\r\nDate: Fri, 20 Nov 2026 10:00:00 +0900\r\n"+
+		"Message-ID: <other-%d@example.jp>\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n"+
+		"%s\r\n", i, imapUser, base64.StdEncoding.EncodeToString([]byte("[登録] 会議：似ているが違う")), i,
+		strings.Repeat("これは関係のないメールです。\r\n", 20))
+}
