@@ -17,8 +17,8 @@ import (
 const (
 	maxMailBytes  = 4 << 20 // a whole mail as fetched
 	maxBodyBytes  = 4 << 20 // the decoded text body
-	maxPartDepth  = 5        // multipart nesting
-	maxParts      = 50       // parts looked at in one multipart
+	maxPartDepth  = 5       // multipart nesting
+	maxParts      = 50      // parts looked at in one multipart
 	cybozuSender  = "no-reply@cybozu.com"
 	garoonMailer  = "garoon"
 	maxSubjectLen = 4096
