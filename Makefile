@@ -24,7 +24,7 @@ demo: ## the full pipeline on in-process fakes: Garoon mails become calendar eve
 	go run ./function/cmd/garoon-sync demo
 
 .PHONY: test
-test: fmt-check vet staticcheck ## everything CI runs: format, vet, staticcheck, all module tests
+test: fmt-check vet staticcheck actionlint ## everything CI runs: gofmt, vet, staticcheck, actionlint, all tests (incl. end-to-end)
 	go test -count=1 work
 
 .PHONY: fmt-check
