@@ -248,7 +248,7 @@ func garoonMail(id, tag, title, when string, sent time.Time, extra ...string) st
 
 // harness wires an engine to in-memory ports with a fixed clock.
 type harness struct {
-	t    *testing.T
+	t    testing.TB
 	mb   *memMailbox
 	cal  *memCalendar
 	now  time.Time
@@ -257,7 +257,7 @@ type harness struct {
 	sent time.Time
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	now := time.Date(2024, 1, 10, 9, 0, 0, 0, jst)
 	return &harness{
 		t: t, mb: &memMailbox{}, cal: newMemCalendar(), now: now, sent: now.Add(-48 * time.Hour),
