@@ -33,6 +33,9 @@ func Parse(raw []byte, sender string) (*Notice, error) {
 	if len(raw) > maxMailBytes {
 		return nil, fmt.Errorf("garoon: mail is %d bytes, more than the %d a notice can be", len(raw), maxMailBytes)
 	}
+	if !bytes.Contains(raw, []byte("\n\n")) && !bytes.Contains(raw, []byte("\r\n\r\n")) {
+		return nil, errors.New("garoon: truncated mail: no blank line ends the headers")
+	}
 	msg, err := mail.ReadMessage(bytes.NewReader(raw))
 	if err != nil {
 		return nil, fmt.Errorf("garoon: headers: %w", err)
@@ -234,4 +237,4 @@ func readTransfer(cte string, body io.Reader) ([]byte, error) {
 	return data, nil
 }
 
-var errNoText = errors.New("no text/plain part")
+var errNoText = errors.New("no readable text/plain part in the multipart mail")

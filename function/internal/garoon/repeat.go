@@ -41,7 +41,7 @@ var (
 	reJaWeekdays  = regexp.MustCompile(`^毎日\s*\([^)]*除く\)|^平日`)
 	reJaDaily     = regexp.MustCompile(`^毎日`)
 	enOrdinals    = map[string]int{"1st": 1, "first": 1, "2nd": 2, "second": 2, "3rd": 3, "third": 3, "4th": 4, "fourth": 4, "5th": 5, "fifth": 5, "last": -1}
-	repeatPrefixe = []string{"毎日", "毎週", "毎月", "平日", "every", "daily", "weekly", "monthly", "weekdays"}
+	repeatPrefixe = []string{"毎日", "毎週", "毎月", "毎年", "平日", "every", "daily", "weekly", "monthly", "weekdays"}
 )
 
 func isRepeat(when string) bool {
