@@ -309,3 +309,25 @@ func TestHostileMails(t *testing.T) {
 		t.Errorf("peak RSS %d MB exceeds the 128 MB function", rss>>20)
 	}
 }
+
+// TestThousandNotices measures the shipped binary's peak memory over 1,000
+// notices (two runs: one run takes at most 500 mails).
+func TestThousandNotices(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	w := newWorld(t, 120*time.Second)
+	for i := range 1000 {
+		w.dove.deliver(notice(t, i, garoon, "登録", fmt.Sprintf("会議%04d", i), day(i)))
+	}
+	first := w.fn.invoke()
+	second := w.fn.invoke()
+	t.Logf("1,000 notices: %v then %v, bootstrap peak RSS %.1f MB", first, second, float64(w.fn.peakRSS())/(1<<20))
+	if num(t, first, "created")+num(t, second, "created") != 1000 {
+		t.Fatalf("created %v + %v", first, second)
+	}
+	w.wantNoDuplicates(1000)
+	if rss := w.fn.peakRSS(); rss > 64<<20 {
+		t.Errorf("peak RSS %d MB, want under 64 MB", rss>>20)
+	}
+}

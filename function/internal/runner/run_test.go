@@ -1,0 +1,363 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"garoon-calendar-sync/function/internal/fake"
+	"garoon-calendar-sync/function/internal/imapmail"
+	"garoon-calendar-sync/function/internal/secret"
+	"garoon-calendar-sync/function/internal/syncer"
+	"garoon-calendar-sync/shared/contract"
+)
+
+const (
+	user     = "you@example.com"
+	password = "qwer tyui opas dfgh"
+)
+
+// rig is the real engine with the real adapters, against the fakes.
+type rig struct {
+	t    testing.TB
+	imap *fake.IMAPServer
+	cal  *fake.CalendarServer
+	s    Settings
+	c    secret.Credentials
+	logs *bytes.Buffer
+	seq  int
+}
+
+func newRig(t testing.TB) *rig {
+	t.Helper()
+	r := &rig{t: t, logs: &bytes.Buffer{}}
+	var err error
+	if r.imap, err = fake.StartIMAP(user, strings.ReplaceAll(password, " ", "")); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.imap.Close() })
+	if r.cal, err = fake.StartCalendar(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.cal.Close() })
+	ca, err := r.imap.WriteCAFile(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{
+		contract.EnvIMAPAddr: r.imap.Addr, contract.EnvIMAPCAFile: ca,
+		contract.EnvCalendarEndpoint: r.cal.Endpoint, contract.EnvTokenURL: r.cal.TokenURL,
+	}
+	if r.s, err = SettingsFromEnv(func(k string) string { return env[k] }); err != nil {
+		t.Fatal(err)
+	}
+	r.c, err = secret.Parse(fmt.Appendf(nil, `{"gmail_address":%q,"gmail_password":%q,"garoon_sender":"no-reply@cybozu.com",
+		"google_refresh_token":%q,"google_client_id":%q,"google_client_secret":%q}`,
+		user, password, fake.CalendarRefreshToken, fake.CalendarClientID, fake.CalendarClientSecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// deliver appends a UTF-8 Garoon notice received now.
+func (r *rig) deliver(tag, title, when string) {
+	r.t.Helper()
+	r.seq++
+	body := "日時　　：" + when + "\r\n予定　　：会議:" + title + "\r\n参加者　：山田 太郎\r\nメモ　　：\r\n"
+	raw := fmt.Sprintf("Date: Mon, 01 Jan 2024 09:%02d:%02d +0900\r\nFrom: no-reply@cybozu.com\r\nSubject: =?UTF-8?B?%s?=\r\n"+
+		"Message-ID: <m%d@test>\r\nX-Mailer: Cybozu(R) Garoon(R) Version 6.0.2\r\nContent-Type: text/plain; charset=UTF-8\r\n"+
+		"Content-Transfer-Encoding: base64\r\n\r\n%s\r\n", r.seq/60%60, r.seq%60,
+		base64.StdEncoding.EncodeToString([]byte("["+tag+"] 会議："+title)), r.seq, base64.StdEncoding.EncodeToString([]byte(body)))
+	if err := r.imap.Append([]byte(raw), time.Now()); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+func (r *rig) run() (*syncer.Report, error) {
+	r.t.Helper()
+	cal, err := NewCalendar(r.s, r.c, nil)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	log := slog.New(slog.NewJSONHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	return Run(ctx, r.s, r.c, cal, Options{Logger: log})
+}
+
+func (r *rig) mustRun() *syncer.Report {
+	r.t.Helper()
+	rep, err := r.run()
+	if err != nil {
+		r.t.Fatalf("run: %v", err)
+	}
+	return rep
+}
+
+func (r *rig) marked() (marked, seen int) {
+	r.t.Helper()
+	msgs, err := r.imap.Messages()
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	for _, m := range msgs {
+		// IMAP keywords are case-insensitive; the memory server lowercases them.
+		if slices.ContainsFunc(m.Flags, func(f string) bool { return strings.EqualFold(f, contract.ProcessedKeyword) }) {
+			marked++
+		}
+		if slices.Contains(m.Flags, `\Seen`) {
+			seen++
+		}
+	}
+	return marked, seen
+}
+
+func (r *rig) events() []string {
+	var out []string
+	for _, ev := range r.cal.Events() {
+		out = append(out, ev.Summary+"@"+ev.Start)
+	}
+	return out
+}
+
+const (
+	jan15 = "2024年01月15日（月） 10:00 ～ 2024年01月15日（月） 11:00"
+	jan22 = "2024年01月22日（月） 14:00 ～ 2024年01月22日（月） 15:00"
+)
+
+func TestStoryThroughTheRealAdapters(t *testing.T) {
+	r := newRig(t)
+	r.deliver("登録", "定例", jan15)
+	r.mustRun()
+	r.deliver("変更", "定例", jan22)
+	r.mustRun()
+	if got := r.events(); !slices.Equal(got, []string{"定例@2024-01-22T14:00:00+09:00"}) {
+		t.Fatalf("after edit: %q", got)
+	}
+	r.deliver("削除", "定例", jan22)
+	r.mustRun()
+	if got := r.events(); len(got) != 0 {
+		t.Fatalf("after delete: %q", got)
+	}
+	if m, s := r.marked(); m != 3 || s != 0 {
+		t.Fatalf("%d marked, %d \\Seen; want 3 and 0", m, s)
+	}
+	for _, req := range r.cal.Requests() {
+		if req.Method != "GET" && req.Kind != fake.CalendarKindToken && req.Query.Get("sendUpdates") != "none" {
+			t.Errorf("%s %s without sendUpdates=none", req.Method, req.Path)
+		}
+		if bytes.Contains(req.Body, []byte(`"attendees"`)) {
+			t.Errorf("a write has attendees: %s", req.Body)
+		}
+	}
+	// Logs at debug level carry no secret: not the app password (with or
+	// without its spaces), the refresh token, the client secret or id.
+	for _, s := range []string{password, strings.ReplaceAll(password, " ", ""), fake.CalendarRefreshToken,
+		fake.CalendarClientSecret, fake.CalendarClientID} {
+		if strings.Contains(r.logs.String(), s) {
+			t.Errorf("logs contain %q", s)
+		}
+	}
+	if !strings.Contains(r.logs.String(), `"op":"create"`) {
+		t.Errorf("logs have no per-notice line:\n%s", r.logs)
+	}
+}
+
+func TestConstantRoundTrips(t *testing.T) {
+	for _, n := range []int{10, 1000} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			r := newRig(t)
+			for i := range n {
+				r.deliver("登録", fmt.Sprintf("会議%04d", i), jan15)
+			}
+			r.imap.ResetCommands()
+			r.cal.ResetRequests()
+			rep := r.mustRun()
+			cmds := r.imap.Commands()
+			t.Logf("%d mails: IMAP %v; calendar %d get, %d insert, %d list, %d token", n, cmds,
+				r.cal.Count(fake.CalendarKindGet), r.cal.Count(fake.CalendarKindInsert), r.cal.Count(fake.CalendarKindList), r.cal.Count(fake.CalendarKindToken))
+			for _, c := range []string{"LOGIN", "SELECT", "SEARCH", "FETCH", "STORE"} {
+				if cmds[c] != 1 {
+					t.Errorf("%s sent %d times, want 1", c, cmds[c])
+				}
+			}
+			// One run takes at most imapmail.DefaultMaxMails, oldest first;
+			// the rest come next run.
+			want := min(n, imapmail.DefaultMaxMails)
+			if rep.Created != want || r.cal.Count(fake.CalendarKindInsert) != want || r.cal.Count(fake.CalendarKindGet) != want {
+				t.Errorf("created %d; %d inserts, %d gets; want %d each (one lookup, one write per event)",
+					rep.Created, r.cal.Count(fake.CalendarKindInsert), r.cal.Count(fake.CalendarKindGet), want)
+			}
+			if n > want {
+				r.imap.ResetCommands()
+				if rep := r.mustRun(); rep.Created != n-want || r.imap.Commands()["FETCH"] != 1 {
+					t.Errorf("second run: %+v, %v", rep, r.imap.Commands())
+				}
+			}
+		})
+	}
+}
+
+func TestFaultsThroughTheRealAdapters(t *testing.T) {
+	t.Run("429 then success", func(t *testing.T) {
+		r := newRig(t)
+		r.deliver("登録", "定例", jan15)
+		r.cal.FailNext(1, 429)
+		if rep := r.mustRun(); rep.Created != 1 {
+			t.Fatalf("%+v", rep)
+		}
+	})
+	t.Run("500 forever, then fixed", func(t *testing.T) {
+		r := newRig(t)
+		r.deliver("登録", "定例", jan15)
+		r.cal.FailAlways(500)
+		if _, err := r.run(); err == nil {
+			t.Fatal("want an error")
+		}
+		if m, _ := r.marked(); m != 0 {
+			t.Fatal("marked a mail whose event failed")
+		}
+		r.cal.FailAlways(0)
+		r.mustRun()
+		if m, _ := r.marked(); m != 1 || len(r.events()) != 1 {
+			t.Fatalf("after the fix: %d marked, events %q", m, r.events())
+		}
+	})
+	t.Run("invalid_grant", func(t *testing.T) {
+		r := newRig(t)
+		r.deliver("登録", "定例", jan15)
+		r.cal.InvalidGrant(true)
+		_, err := r.run()
+		if !errors.Is(err, syncer.ErrInvalidGrant) || strings.Contains(err.Error(), fake.CalendarRefreshToken) {
+			t.Fatalf("err = %v", err)
+		}
+		if m, _ := r.marked(); m != 0 {
+			t.Fatal("marked after invalid_grant")
+		}
+	})
+	t.Run("connection dropped mid-FETCH", func(t *testing.T) {
+		r := newRig(t)
+		r.deliver("登録", "定例", jan15)
+		r.imap.DropOnFetch(1)
+		if _, err := r.run(); err == nil {
+			t.Fatal("want an error")
+		}
+		r.mustRun()
+		if m, _ := r.marked(); m != 1 || len(r.events()) != 1 {
+			t.Fatalf("after the drop: %d marked, %q", m, r.events())
+		}
+	})
+	t.Run("wrong app password", func(t *testing.T) {
+		r := newRig(t)
+		r.imap.FailLogin(true)
+		_, err := r.run()
+		if err == nil || !strings.Contains(err.Error(), "app password") || strings.Contains(err.Error(), strings.ReplaceAll(password, " ", "")) {
+			t.Fatalf("err = %v", err)
+		}
+	})
+}
+
+func TestEveryRunTwiceSameCalendar(t *testing.T) {
+	r := newRig(t)
+	r.deliver("登録", "定例", jan15)
+	r.deliver("登録", "別件", jan22)
+	r.deliver("変更", "定例", jan22)
+	r.mustRun()
+	first := r.events()
+	rep := r.mustRun()
+	if rep.Seen != 0 || !slices.Equal(r.events(), first) {
+		t.Fatalf("second run: %+v, %q vs %q", rep, r.events(), first)
+	}
+}
+
+func TestWriteMetrics(t *testing.T) {
+	var buf bytes.Buffer
+	rep := &syncer.Report{Seen: 3, Created: 1, Ignored: 1, Failed: 1, Duration: 1500 * time.Millisecond}
+	if err := WriteMetrics(&buf, "prod", rep, fmt.Errorf("x: %w", syncer.ErrInvalidGrant), time.Unix(1700000000, 0)); err != nil {
+		t.Fatal(err)
+	}
+	var rec map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &rec); err != nil || !strings.HasSuffix(buf.String(), "}\n") || strings.Count(buf.String(), "\n") != 1 {
+		t.Fatalf("not one JSON line: %v %q", err, buf.String())
+	}
+	aws := rec["_aws"].(map[string]any)
+	cwm := aws["CloudWatchMetrics"].([]any)[0].(map[string]any)
+	if cwm["Namespace"] != contract.MetricNamespace || aws["Timestamp"].(float64) != 1700000000000 || rec[contract.MetricDimension] != "prod" {
+		t.Fatalf("%v", rec)
+	}
+	for _, m := range []string{contract.MetricSeen, contract.MetricCreated, contract.MetricUpdated, contract.MetricDeleted,
+		contract.MetricIgnored, contract.MetricFailed, contract.MetricInvalidGrant, contract.MetricDuration} {
+		if _, ok := rec[m]; !ok {
+			t.Errorf("metric %s missing", m)
+		}
+	}
+	if rec[contract.MetricInvalidGrant] != 1.0 || rec[contract.MetricSeen] != 3.0 || rec[contract.MetricDuration] != 1500.0 {
+		t.Errorf("values: %v", rec)
+	}
+}
+
+func TestSettingsFromEnv(t *testing.T) {
+	s, err := SettingsFromEnv(func(string) string { return "" })
+	if err != nil || s.IMAPAddr != contract.DefaultIMAPAddr || s.MaxDeletes != contract.DefaultMaxDeletes || s.Lookback != 14*24*time.Hour {
+		t.Fatalf("defaults: %+v %v", s, err)
+	}
+	for k, v := range map[string]string{
+		contract.EnvIMAPAddr: "imap.gmail.com", contract.EnvLookbackDays: "0", contract.EnvMaxDeletes: "many", contract.EnvLogLevel: "loud",
+	} {
+		_, err := SettingsFromEnv(func(name string) string {
+			if name == k {
+				return v
+			}
+			return ""
+		})
+		if err == nil || !strings.Contains(err.Error(), k) {
+			t.Errorf("%s=%q: err %v does not name the variable", k, v, err)
+		}
+	}
+}
+
+// BenchmarkRun1000 applies 1,000 new notices through the real adapters (two
+// runs: one run takes at most imapmail.DefaultMaxMails) and reports the peak
+// heap in use, fakes included.
+func BenchmarkRun1000(b *testing.B) {
+	for range b.N {
+		b.StopTimer()
+		r := newRig(b)
+		for i := range 1000 {
+			r.deliver("登録", fmt.Sprintf("会議%04d", i), jan15)
+		}
+		runtime.GC()
+		stop := make(chan struct{})
+		peak := make(chan uint64)
+		go func() {
+			var peakInuse uint64
+			var ms runtime.MemStats
+			for {
+				runtime.ReadMemStats(&ms)
+				peakInuse = max(peakInuse, ms.HeapInuse)
+				select {
+				case <-stop:
+					peak <- peakInuse
+					return
+				case <-time.After(5 * time.Millisecond):
+				}
+			}
+		}()
+		b.StartTimer()
+		r.mustRun()
+		r.mustRun()
+		b.StopTimer()
+		close(stop)
+		b.ReportMetric(float64(<-peak)/(1<<20), "MB-heap-inuse")
+	}
+}
