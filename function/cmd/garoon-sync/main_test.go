@@ -1,0 +1,117 @@
+package main
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"garoon-calendar-sync/function/internal/fake"
+	"garoon-calendar-sync/shared/contract"
+)
+
+func run(args ...string) (stdout, stderr string, code int) {
+	var o, e bytes.Buffer
+	code = dispatch(args, &o, &e)
+	return o.String(), e.String(), code
+}
+
+func TestParseCommand(t *testing.T) {
+	examples, _ := filepath.Glob("../../internal/garoon/testdata/mail/0[1-5]-*.eml")
+	out, errOut, code := run(append([]string{"parse"}, examples...)...)
+	if code != exitOK || errOut != "" {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != len(examples) {
+		t.Fatalf("%d lines for %d files", len(lines), len(examples))
+	}
+	var rec map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &rec); err != nil || rec["title"] != "定例" || len(rec) != 11 {
+		t.Fatalf("first line %s: %v", lines[0], err)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.eml")
+	os.WriteFile(bad, []byte("From: no-reply@cybozu.com\r\nSubject: [登録] x\r\nContent-Type: text/plain; charset=x-klingon\r\n\r\nx\r\n"), 0o644)
+	out, errOut, code = run("parse", examples[0], bad, "/nonexistent.eml")
+	if code != exitFail || strings.Count(out, "\n") != 1 || strings.Count(errOut, "\n") != 2 ||
+		!strings.Contains(errOut, "bad.eml: garoon: body: unknown charset") || !strings.Contains(errOut, "/nonexistent.eml") {
+		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, out, errOut)
+	}
+	if _, _, code := run("parse"); code != exitUsage {
+		t.Errorf("parse without files: exit %d", code)
+	}
+}
+
+func TestUsage(t *testing.T) {
+	if out, _, code := run("--help"); code != exitOK || !strings.Contains(out, "demo") {
+		t.Errorf("--help: %d %s", code, out)
+	}
+	if _, errOut, code := run("nope"); code != exitUsage || !strings.Contains(errOut, "unknown command") {
+		t.Errorf("unknown: %d %s", code, errOut)
+	}
+	for _, c := range commands() {
+		if _, errOut, code := run(c.name, "--help"); code != exitOK || !strings.Contains(errOut, "Usage: garoon-sync "+c.name) {
+			t.Errorf("%s --help: exit %d\n%s", c.name, code, errOut)
+		}
+	}
+}
+
+func TestRunDryRunAgainstTheFakes(t *testing.T) {
+	imap, err := fake.StartIMAP("you@example.com", "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer imap.Close()
+	cal, err := fake.StartCalendar()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cal.Close()
+	dir := t.TempDir()
+	ca, _ := imap.WriteCAFile(dir)
+	secretFile := filepath.Join(dir, "secret.json")
+	os.WriteFile(secretFile, fmt.Appendf(nil, `{"gmail_address":"you@example.com","gmail_password":"pw","garoon_sender":"no-reply@cybozu.com",
+		"google_refresh_token":%q,"google_client_id":%q,"google_client_secret":%q}`, fake.CalendarRefreshToken, fake.CalendarClientID, fake.CalendarClientSecret), 0o600)
+	t.Setenv(contract.EnvIMAPAddr, imap.Addr)
+	t.Setenv(contract.EnvIMAPCAFile, ca)
+	t.Setenv(contract.EnvCalendarEndpoint, cal.Endpoint)
+	t.Setenv(contract.EnvTokenURL, cal.TokenURL)
+	body := "日時　　：2024年01月15日（月） 10:00 ～ 2024年01月15日（月） 11:00\r\n予定　　：会議:定例\r\nメモ　　：\r\n"
+	imap.Append([]byte("From: no-reply@cybozu.com\r\nDate: Mon, 08 Jan 2024 10:00:00 +0900\r\nSubject: =?UTF-8?B?"+
+		base64.StdEncoding.EncodeToString([]byte("[登録] 会議：定例"))+"?=\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n"+body), time.Now())
+
+	out, errOut, code := run("run", "--dry-run", "--secret-file", secretFile)
+	if code != exitOK || !strings.Contains(out, "create") || !strings.Contains(out, "定例") || !strings.Contains(out, "dry run: nothing was changed") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	if cal.Count(fake.CalendarKindInsert) != 0 || imap.Commands()["STORE"] != 0 {
+		t.Fatalf("dry run wrote: %d inserts, %d stores", cal.Count(fake.CalendarKindInsert), imap.Commands()["STORE"])
+	}
+	out, _, code = run("run", "--json", "--secret-file", secretFile)
+	var rep struct{ Created, Marked int }
+	if code != exitOK || json.Unmarshal([]byte(out), &rep) != nil || rep.Created != 1 || rep.Marked != 1 {
+		t.Fatalf("run --json: exit %d %s", code, out)
+	}
+	if strings.Contains(out+errOut, fake.CalendarClientSecret) {
+		t.Error("output contains the client secret")
+	}
+}
+
+func TestDemo(t *testing.T) {
+	out, errOut, code := run("demo")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"Run 1", "Run 2", "Run 3", "cancel-occurrence", "update", "Google Calendar now", "朝会", "開発部 定例",
+		"4 mails: 3 created, 0 updated, 0 deleted, 0 unchanged, 1 ignored", "4 mails: 0 created, 1 updated, 2 deleted, 0 unchanged, 1 ignored",
+		"0 mails: 0 created"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
+	}
+}
