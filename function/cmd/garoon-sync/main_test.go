@@ -158,3 +158,56 @@ func TestDoctor(t *testing.T) {
 		t.Errorf("version: %q", out)
 	}
 }
+
+func TestSecretPutAndCheck(t *testing.T) {
+	sm, err := fake.StartSecretsManager(map[string]string{
+		"garoon-calendar-sync/dev": `{"gmail_address":"you@gmail.com","gmail_password":"abcdefghijklmnop"}`,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sm.Close()
+	t.Setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", sm.URL)
+	t.Setenv("AWS_REGION", "ap-northeast-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+
+	out, _, code := run("secret", "check", "--env", "dev")
+	if code != exitFail || !strings.Contains(out, "garoon_sender         MISSING") {
+		t.Fatalf("check incomplete: exit %d\n%s", code, out)
+	}
+	token := filepath.Join(t.TempDir(), "token.json")
+	os.WriteFile(token, []byte(`{"garoon_sender":"no-reply@cybozu.com","google_refresh_token":"rt-secret-value",
+		"google_client_id":"x.apps.googleusercontent.com","google_client_secret":"cs-secret-value"}`), 0o600)
+	out, errOut, code := run("secret", "put", "--env", "dev", "--from-file", token)
+	if code != exitOK || !strings.Contains(out, "updated garoon-calendar-sync/dev") {
+		t.Fatalf("put: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, v := range []string{"rt-secret-value", "cs-secret-value", "abcdefghijklmnop"} {
+		if strings.Contains(out+errOut, v) {
+			t.Errorf("put printed a value")
+		}
+	}
+	stored, _ := sm.Get("garoon-calendar-sync/dev")
+	var m map[string]string
+	json.Unmarshal([]byte(stored), &m)
+	if m["gmail_password"] != "abcdefghijklmnop" || m["google_refresh_token"] != "rt-secret-value" {
+		t.Fatalf("not merged: %v", m)
+	}
+	if out, _, code := run("secret", "check", "--env", "dev"); code != exitOK || strings.Contains(out, "MISSING") {
+		t.Fatalf("check complete: exit %d\n%s", code, out)
+	}
+	// A bad value writes nothing.
+	os.WriteFile(token, []byte(`{"garoon_sender":"not an address"}`), 0o600)
+	if _, errOut, code := run("secret", "put", "--env", "dev", "--from-file", token); code != exitFail || !strings.Contains(errOut, "garoon_sender is not an e-mail address") {
+		t.Fatalf("invalid put: exit %d %s", code, errOut)
+	}
+	if after, _ := sm.Get("garoon-calendar-sync/dev"); after != stored {
+		t.Fatal("an invalid put wrote")
+	}
+	if _, errOut, code := run("secret", "put", "--env", "nope", "--from-file", token); code != exitFail || !strings.Contains(errOut, "deploy the environment first") {
+		t.Fatalf("missing secret: %d %s", code, errOut)
+	}
+}
