@@ -28,6 +28,7 @@ func commands() []command {
 		{"run", "run one sync (or --dry-run to print the plan): Gmail → Google Calendar", cmdRun},
 		{"demo", "the whole pipeline on in-process fakes: no accounts, no network", cmdDemo},
 		{"parse", "parse Garoon notification mails (.eml) and print one JSON object per file", cmdParse},
+		{"authorize", "get a Google refresh token in the browser (loopback + PKCE)", cmdAuthorize},
 		{"secret", "put or check the environment's Secrets Manager secret, never printing values", cmdSecret},
 		{"doctor", "check the secret, Gmail login, mailbox, Google token and calendar, one line each", cmdDoctor},
 		{"version", "print build information", cmdVersion},

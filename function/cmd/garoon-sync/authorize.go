@@ -1,0 +1,264 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"runtime"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/google"
+
+	"garoon-calendar-sync/shared/contract"
+)
+
+// EnvAuthURL overrides Google's authorization endpoint (tests).
+const EnvAuthURL = "GAROON_SYNC_AUTH_URL"
+
+// calendarScope lets the tool read and write events, nothing else.
+const calendarScope = "https://www.googleapis.com/auth/calendar.events"
+
+const authorizeUsage = `Usage: garoon-sync authorize --client-secret credentials.json [--out FILE | --json]
+       garoon-sync authorize --client-id ID --client-secret SECRET [--out FILE | --json]
+
+Gets a Google refresh token for the Calendar: opens the consent page in your
+browser (or prints its address), receives Google's answer on 127.0.0.1, and
+exchanges it with PKCE. credentials.json is the OAuth client of type
+"Desktop app" downloaded from Google Cloud Console (APIs & Services →
+Credentials).
+
+Prints the refresh token on stdout, or with --json the three secret keys
+(google_refresh_token, google_client_id, google_client_secret), or with
+--out merges them into FILE (mode 0600) for ` + "`garoon-sync secret put --from-file FILE`" + `.
+
+If the OAuth consent screen is in "Testing" mode, Google expires the refresh
+token after 7 days: publish the app (OAuth consent screen → Publish app).
+
+Examples:
+  garoon-sync authorize --client-secret credentials.json --out token.json
+  garoon-sync secret put --env prod --from-file token.json && rm token.json
+
+Flags:
+`
+
+// openBrowser is replaced in tests.
+var openBrowser = func(url string) error {
+	switch runtime.GOOS {
+	case "darwin":
+		return exec.Command("open", url).Start()
+	case "windows":
+		return exec.Command("rundll32", "url.dll,FileProtocolHandler", url).Start()
+	}
+	return exec.Command("xdg-open", url).Start()
+}
+
+func cmdAuthorize(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("authorize", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, authorizeUsage); fs.PrintDefaults() }
+	clientSecret := fs.String("client-secret", "", "the Desktop OAuth client JSON file, or with --client-id the client secret")
+	clientID := fs.String("client-id", "", "OAuth client id (with --client-secret SECRET)")
+	out := fs.String("out", "", "merge the three secret keys into this JSON file (mode 0600)")
+	asJSON := fs.Bool("json", false, "print the three secret keys as JSON")
+	noBrowser := fs.Bool("no-browser", false, "only print the address to open")
+	timeout := fs.Duration("timeout", 5*time.Minute, "how long to wait for the consent")
+	if err := fs.Parse(args); err != nil {
+		return flagExit(err)
+	}
+	cfg, err := oauthConfig(*clientID, *clientSecret)
+	if err != nil {
+		fmt.Fprintf(stderr, "garoon-sync authorize: %v\n", err)
+		return exitUsage
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	tok, err := authorize(ctx, cfg, !*noBrowser, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "garoon-sync authorize: %v\n", err)
+		return exitFail
+	}
+	if exp, ok := tok.Extra("refresh_token_expires_in").(float64); ok && exp <= 7*24*3600 {
+		fmt.Fprintln(stderr, "warning: this refresh token expires in 7 days: the OAuth consent screen is in \"Testing\" mode. "+
+			"Publish the app (Google Cloud Console → OAuth consent screen → Publish app), then run authorize again.")
+	}
+	keys := map[string]string{
+		contract.KeyGoogleRefreshToken: tok.RefreshToken,
+		contract.KeyGoogleClientID:     cfg.ClientID,
+		contract.KeyGoogleClientSecret: cfg.ClientSecret,
+	}
+	switch {
+	case *out != "":
+		if err := mergeJSONFile(*out, keys); err != nil {
+			fmt.Fprintf(stderr, "garoon-sync authorize: %v\n", err)
+			return exitFail
+		}
+		fmt.Fprintf(stderr, "wrote %s, %s and %s to %s\n", contract.KeyGoogleRefreshToken, contract.KeyGoogleClientID, contract.KeyGoogleClientSecret, *out)
+	case *asJSON:
+		b, _ := json.Marshal(keys)
+		fmt.Fprintln(stdout, string(b))
+	default:
+		fmt.Fprintln(stdout, tok.RefreshToken)
+	}
+	return exitOK
+}
+
+// oauthConfig reads the client from Google's JSON file, or from the flags.
+func oauthConfig(clientID, clientSecret string) (*oauth2.Config, error) {
+	var cfg *oauth2.Config
+	if b, err := os.ReadFile(clientSecret); err == nil {
+		var file struct {
+			Installed *struct {
+				ClientID     string `json:"client_id"`
+				ClientSecret string `json:"client_secret"`
+				AuthURI      string `json:"auth_uri"`
+				TokenURI     string `json:"token_uri"`
+			} `json:"installed"`
+			Web json.RawMessage `json:"web"`
+		}
+		if err := json.Unmarshal(b, &file); err != nil {
+			return nil, fmt.Errorf("%s: not a Google OAuth client file", clientSecret)
+		}
+		if file.Installed == nil {
+			if file.Web != nil {
+				return nil, fmt.Errorf("%s is a \"Web application\" client: create an OAuth client of type \"Desktop app\"", clientSecret)
+			}
+			return nil, fmt.Errorf("%s: no \"installed\" client in it", clientSecret)
+		}
+		cfg = &oauth2.Config{ClientID: file.Installed.ClientID, ClientSecret: file.Installed.ClientSecret, Endpoint: google.Endpoint}
+		if file.Installed.AuthURI != "" {
+			cfg.Endpoint.AuthURL = file.Installed.AuthURI
+		}
+		if file.Installed.TokenURI != "" {
+			cfg.Endpoint.TokenURL = file.Installed.TokenURI
+		}
+	} else if clientID != "" && clientSecret != "" {
+		cfg = &oauth2.Config{ClientID: clientID, ClientSecret: clientSecret, Endpoint: google.Endpoint}
+	} else {
+		return nil, errors.New("give --client-secret credentials.json (a Desktop OAuth client), or --client-id and --client-secret")
+	}
+	if v := os.Getenv(EnvAuthURL); v != "" {
+		cfg.Endpoint.AuthURL = v
+	}
+	if v := os.Getenv(contract.EnvTokenURL); v != "" {
+		cfg.Endpoint.TokenURL = v
+	}
+	cfg.Scopes = []string{calendarScope}
+	return cfg, nil
+}
+
+// authorize runs the installed-app flow: loopback redirect, state, PKCE.
+func authorize(ctx context.Context, cfg *oauth2.Config, browser bool, stderr io.Writer) (*oauth2.Token, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	defer ln.Close()
+	cfg.RedirectURL = "http://" + ln.Addr().String() + "/callback"
+	state := randomString()
+	verifier := oauth2.GenerateVerifier()
+	authURL := cfg.AuthCodeURL(state, oauth2.AccessTypeOffline, oauth2.ApprovalForce, oauth2.S256ChallengeOption(verifier))
+
+	type result struct {
+		code string
+		err  error
+	}
+	done := make(chan result, 1)
+	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/callback" {
+			http.NotFound(w, r)
+			return
+		}
+		q := r.URL.Query()
+		var res result
+		switch {
+		case subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(state)) != 1:
+			res.err = errors.New("the answer's state does not match this request: start again")
+		case q.Get("error") == "access_denied":
+			res.err = errors.New("you declined access on Google's consent page")
+		case q.Get("error") != "":
+			res.err = fmt.Errorf("the consent page answered %s", q.Get("error"))
+		case q.Get("code") == "":
+			res.err = errors.New("the consent page's answer has no code")
+		default:
+			res.code = q.Get("code")
+		}
+		if res.err != nil {
+			http.Error(w, "garoon-sync: "+res.err.Error(), http.StatusBadRequest)
+		} else {
+			fmt.Fprintln(w, "garoon-sync: authorized. You can close this tab.")
+		}
+		select {
+		case done <- res:
+		default:
+		}
+	})}
+	go srv.Serve(ln) //nolint:errcheck // ends with Shutdown
+	defer srv.Shutdown(context.Background())
+
+	fmt.Fprintf(stderr, "Open this address to let garoon-sync write to your Google Calendar:\n\n  %s\n\n", authURL)
+	if browser {
+		if err := openBrowser(authURL); err != nil {
+			fmt.Fprintln(stderr, "(could not open a browser; open the address yourself)")
+		}
+	}
+	var res result
+	select {
+	case res = <-done:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("no answer from the browser: %w", ctx.Err())
+	}
+	if res.err != nil {
+		return nil, res.err
+	}
+	tok, err := cfg.Exchange(ctx, res.code, oauth2.VerifierOption(verifier))
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) && re.ErrorCode == "invalid_client" {
+		return nil, errors.New("google refused the OAuth client (invalid_client): check the client id and secret")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("exchange the code: %w", err)
+	}
+	if tok.RefreshToken == "" {
+		return nil, errors.New("google returned no refresh token: remove the app's access at https://myaccount.google.com/permissions and run authorize again")
+	}
+	return tok, nil
+}
+
+func randomString() string {
+	b := make([]byte, 24)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// mergeJSONFile writes keys into the JSON object in path, keeping its other
+// keys, with mode 0600.
+func mergeJSONFile(path string, keys map[string]string) error {
+	obj := map[string]string{}
+	if b, err := os.ReadFile(path); err == nil {
+		if err := json.Unmarshal(b, &obj); err != nil {
+			return fmt.Errorf("%s: not a JSON object of strings", path)
+		}
+	}
+	for k, v := range keys {
+		obj[k] = v
+	}
+	b, _ := json.MarshalIndent(obj, "", "  ")
+	if err := os.WriteFile(path, append(b, '\n'), 0o600); err != nil {
+		return err
+	}
+	return os.Chmod(path, 0o600)
+}
