@@ -360,6 +360,7 @@ func startLambda(t *testing.T, env []string) *lambda {
 
 func (l *lambda) start() {
 	l.t.Helper()
+	waitRuntimeAPIFree(l.t)
 	l.port = freePort(l.t)
 	l.cmd = exec.Command(rieBin, "--runtime-interface-emulator-address", fmt.Sprintf("127.0.0.1:%d", l.port), bootstrapBin)
 	l.cmd.Env = l.env
@@ -373,6 +374,7 @@ func (l *lambda) start() {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	l.stop()
 	l.t.Fatalf("the emulator did not start:\n%s", l.out)
 }
 
@@ -381,8 +383,27 @@ func (l *lambda) stop() {
 		return
 	}
 	syscall.Kill(-l.cmd.Process.Pid, syscall.SIGKILL)
+	if pid := l.bootstrapPID(); pid != 0 {
+		syscall.Kill(pid, syscall.SIGKILL) // in case the emulator gave it a group of its own
+	}
 	l.cmd.Wait()
 	l.cmd = nil
+	waitRuntimeAPIFree(l.t)
+}
+
+// waitRuntimeAPIFree waits until no emulator holds the Runtime API's fixed
+// port, 127.0.0.1:9001: only one emulator can run at a time.
+func waitRuntimeAPIFree(t *testing.T) {
+	t.Helper()
+	for range 250 {
+		ln, err := net.Listen("tcp", "127.0.0.1:9001")
+		if err == nil {
+			ln.Close()
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("127.0.0.1:9001 (the Lambda Runtime API port) stays in use: another emulator is running")
 }
 
 // invoke calls the function as EventBridge Scheduler does, and returns the
