@@ -1,17 +1,17 @@
 package garoon
 
 import (
-	"fmt"
+	"errors"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 )
 
-// field ids of the body labels we read; every other label is ignored.
+// field ids of the body labels the parser reads.
 type field int
 
 const (
-	fieldNone field = iota
+	fieldUnknown field = iota // a label we do not use: 会社名, 添付ファイル, …
 	fieldWhen
 	fieldPeriod
 	fieldCandidate
@@ -21,117 +21,167 @@ const (
 	fieldMemo
 )
 
-// labels maps a label, with spaces and U+3000 removed and lower-cased, to
-// its field. The Japanese labels are Garoon's; the English ones its EN UI's.
-var labels = map[string]field{
-	"日時": fieldWhen, "dateandtime": fieldWhen, "date": fieldWhen,
-	"期間": fieldPeriod, "period": fieldPeriod,
-	"日時候補": fieldCandidate, "candidatedates": fieldCandidate, "candidatedate": fieldCandidate,
-	"予定": fieldAppointment, "appointment": fieldAppointment,
-	"参加者": fieldAttendees, "attendees": fieldAttendees,
-	"出席": fieldAttendees, "attending": fieldAttendees,
-	"欠席": fieldAttendees, "notattending": fieldAttendees,
-	"未回答": fieldAttendees, "noresponse": fieldAttendees,
-	"施設": fieldFacilities, "facilities": fieldFacilities, "facility": fieldFacilities,
-	"メモ": fieldMemo, "notes": fieldMemo, "memo": fieldMemo,
-	// Known labels whose values we ignore: listed so their continuation
-	// lines are not taken for the field above them.
-	"会社名": fieldNone, "住所": fieldNone, "電話番号": fieldNone, "会社情報": fieldNone,
-	"部署名": fieldNone, "郵便番号": fieldNone, "fax": fieldNone, "url": fieldNone,
-	"添付ファイル": fieldNone, "attachments": fieldNone, "登録者": fieldNone, "更新者": fieldNone,
-	"companyname": fieldNone, "address": fieldNone, "phonenumber": fieldNone,
+// labelField maps a label, with spaces and U+3000 removed and ASCII in lower
+// case, to its field. The Japanese labels are Garoon's, the English ones its
+// English UI's (FORMAT.md §3). ok is false for text that is not a known label.
+func labelField(key string) (f field, ok bool) {
+	switch key {
+	case "日時", "dateandtime", "date":
+		return fieldWhen, true
+	case "期間", "period":
+		return fieldPeriod, true
+	case "日時候補", "候補日時", "candidatedates", "candidatedate", "candidates":
+		return fieldCandidate, true
+	case "予定", "appointment":
+		return fieldAppointment, true
+	case "参加者", "attendees", "participants",
+		"出席", "出席者", "attending",
+		"欠席", "欠席者", "notattending",
+		"未回答", "未回答者", "noresponse":
+		return fieldAttendees, true
+	case "施設", "facilities", "facility":
+		return fieldFacilities, true
+	case "メモ", "notes", "memo":
+		return fieldMemo, true
+	case "会社名", "会社情報", "住所", "電話番号", "部署名", "郵便番号", "fax", "url", "路線",
+		"添付ファイル", "登録者", "更新者", "作成者",
+		"company", "companyname", "companyinformation", "address", "phonenumber", "phone",
+		"attachments", "attachedfiles", "registeredby", "updatedby":
+		return fieldUnknown, true
+	}
+	return fieldUnknown, false
 }
 
-// splitLabel splits "label　　：value" (or "label: value"). ok is false when
-// the line does not start with a known label.
-func splitLabel(line string) (f field, value string, ok bool) {
-	i := strings.IndexAny(line, ":：")
-	if i <= 0 || i > 64 {
-		return 0, "", false
-	}
-	key := strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) {
-			return -1
+// maxLabelBytes bounds the text looked at for a label before its colon.
+const maxLabelBytes = 48
+
+// splitLabel splits a "label　　：value" or "label: value" line. known is
+// true for the labels of labelField; isLabel is true for any short text
+// before a colon that has no digits, so that unknown fields end the field
+// above them. Memo lines are never passed here.
+func splitLabel(line string) (f field, value string, known, isLabel bool) {
+	end, sep := -1, 0
+	for i := 0; i < len(line) && i <= maxLabelBytes; i++ {
+		if line[i] == ':' {
+			end, sep = i, 1
+			break
 		}
-		return unicode.ToLower(r)
-	}, line[:i])
-	f, ok = labels[key]
-	if !ok {
-		return 0, "", false
+		if strings.HasPrefix(line[i:], "：") {
+			end, sep = i, len("：")
+			break
+		}
 	}
-	sep := ":"
-	if strings.HasPrefix(line[i:], "：") {
-		sep = "："
+	if end <= 0 {
+		return fieldUnknown, "", false, false
 	}
-	return f, strings.TrimSpace(line[i+len(sep):]), true
+	var buf [maxLabelBytes + 4]byte
+	key := buf[:0]
+	for i := 0; i < end; {
+		c := line[i]
+		switch {
+		case c == ' ' || c == '\t':
+			i++
+		case strings.HasPrefix(line[i:], "\u3000"):
+			i += len("\u3000")
+		case c >= '0' && c <= '9':
+			return fieldUnknown, "", false, false // "10:00" on a continuation line
+		case 'A' <= c && c <= 'Z':
+			key = append(key, c+'a'-'A')
+			i++
+		default:
+			key = append(key, c)
+			i++
+		}
+	}
+	if len(key) == 0 {
+		return fieldUnknown, "", false, false
+	}
+	f, known = labelField(string(key))
+	return f, trimSpace(line[end+sep:]), known, true
+}
+
+// trimSpace trims ASCII and Unicode white space (U+3000 included).
+func trimSpace(s string) string {
+	return strings.TrimFunc(s, unicode.IsSpace)
 }
 
 func isIndented(line string) bool {
-	return strings.HasPrefix(line, " ") || strings.HasPrefix(line, "\t") || strings.HasPrefix(line, "\u3000")
+	return line != "" && (line[0] == ' ' || line[0] == '\t' || strings.HasPrefix(line, "\u3000"))
 }
 
-// parseBody reads the fields (FORMAT.md §3) into n.
+// nextLine cuts the first line off s; lines end in LF, CRLF or a lone CR.
+func nextLine(s string) (line, rest string) {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\n':
+			return s[:i], s[i+1:]
+		case '\r':
+			if i+1 < len(s) && s[i+1] == '\n' {
+				return s[:i], s[i+2:]
+			}
+			return s[:i], s[i+1:]
+		}
+	}
+	return s, ""
+}
+
+// parseBody reads the fields of a notice body (FORMAT.md §3) into n.
 func parseBody(n *Notice, body string) error {
-	body = strings.ReplaceAll(body, "\r\n", "\n")
-	body = strings.ReplaceAll(body, "\r", "\n")
 	var when, period, candidate, appointment string
-	var memo []string
-	inMemo := false
-	last := fieldNone
-	n.Attendees, n.Facilities = []string{}, []string{}
-	for line := range strings.SplitSeq(body, "\n") {
-		if inMemo {
-			memo = append(memo, line)
+	var haveAppointment bool
+	n.Attendees, n.Facilities, n.Recurrence = []string{}, []string{}, []string{}
+	last := fieldUnknown
+	rest := body
+	for rest != "" {
+		var line string
+		line, rest = nextLine(rest)
+		indented := isIndented(line)
+		f, value, known, isLabel := splitLabel(strings.TrimLeft(line, " \t\u3000"))
+		if indented && !known {
+			// A continuation of the field above: more names for a list,
+			// further candidates (the first one counts) otherwise.
+			if text := trimSpace(line); text != "" {
+				switch last {
+				case fieldAttendees:
+					n.Attendees = appendList(n.Attendees, text)
+				case fieldFacilities:
+					n.Facilities = appendList(n.Facilities, text)
+				}
+			}
 			continue
 		}
-		f, value, ok := splitLabel(strings.TrimLeft(line, " \t"))
-		if ok && isIndented(line) && (last == fieldCandidate || last == fieldWhen) {
-			ok = false // an indented "label: value" inside a field stays with it
-		}
-		if !ok {
-			if isIndented(line) && strings.TrimSpace(line) != "" {
-				continueField(n, last, strings.TrimSpace(line))
+		if !known {
+			if isLabel || trimSpace(line) != "" {
+				last = fieldUnknown
 			}
 			continue
 		}
 		last = f
 		switch f {
 		case fieldWhen:
-			if when == "" {
-				when = value
-			}
+			when = firstOf(when, value)
 		case fieldPeriod:
-			if period == "" {
-				period = value
-			}
+			period = firstOf(period, value)
 		case fieldCandidate:
-			if candidate == "" {
-				candidate = value
-			}
+			candidate = firstOf(candidate, value)
 		case fieldAppointment:
-			if appointment == "" {
-				appointment = value
+			if !haveAppointment {
+				appointment, haveAppointment = value, true
 			}
 		case fieldAttendees:
-			n.Attendees = append(n.Attendees, splitList(value)...)
+			n.Attendees = appendList(n.Attendees, value)
 		case fieldFacilities:
-			n.Facilities = append(n.Facilities, splitList(value)...)
+			n.Facilities = appendList(n.Facilities, value)
 		case fieldMemo:
-			inMemo = true
-			if value != "" {
-				memo = append(memo, value)
-			}
+			n.Memo = memo(value, rest)
+			rest = ""
 		}
 	}
-	n.Memo = normalizeMemo(memo)
 
-	if appointment != "" {
+	if haveAppointment {
 		n.Menu, n.Title = splitAppointment(appointment)
 	} else {
 		n.Menu, n.Title = subjectTitle(n.Subject)
-	}
-	if n.Title == "" {
-		return fmt.Errorf("no title: neither a 予定 line nor a title in the subject")
 	}
 
 	ref := n.Date
@@ -145,65 +195,95 @@ func parseBody(n *Notice, body string) error {
 	case period != "":
 		return setRange(n, "期間", period, ref)
 	}
-	return fmt.Errorf("no 日時 line: cannot tell when the appointment is")
+	return errors.New("no 日時 line: the body does not say when the appointment is")
 }
 
-// continueField handles an indented continuation line: more names for a
-// list; further candidates (ignored: the first one counts) otherwise.
-func continueField(n *Notice, f field, text string) {
-	switch f {
-	case fieldAttendees:
-		n.Attendees = append(n.Attendees, splitList(text)...)
-	case fieldFacilities:
-		n.Facilities = append(n.Facilities, splitList(text)...)
+func firstOf(have, v string) string {
+	if have != "" {
+		return have
 	}
+	return v
 }
 
-func splitList(v string) []string {
-	var out []string
-	for item := range strings.FieldsFuncSeq(v, func(r rune) bool { return r == ',' || r == '，' || r == '、' }) {
-		if item = strings.TrimFunc(item, unicode.IsSpace); item != "" {
-			out = append(out, item)
+// appendList appends the names of a comma list (",", "，" or "、"), trimmed,
+// without empty items.
+func appendList(dst []string, v string) []string {
+	for v != "" {
+		item := v
+		cut := -1
+		for i, r := range v {
+			if r == ',' || r == '，' || r == '、' {
+				cut = i
+				item = v[:i]
+				break
+			}
 		}
+		if item = trimSpace(item); item != "" {
+			dst = append(dst, item)
+		}
+		if cut < 0 {
+			break
+		}
+		_, size := utf8.DecodeRuneInString(v[cut:])
+		v = v[cut+size:]
 	}
-	return out
+	return dst
 }
 
 // splitAppointment splits "menu:title" at the first ASCII or full-width
 // colon; without one the whole value is the title.
 func splitAppointment(v string) (menu, title string) {
-	i := strings.IndexAny(v, ":：")
-	if i < 0 {
-		return "", strings.TrimSpace(v)
+	for i := 0; i < len(v); i++ {
+		if v[i] == ':' {
+			return trimSpace(v[:i]), trimSpace(v[i+1:])
+		}
+		if strings.HasPrefix(v[i:], "：") {
+			return trimSpace(v[:i]), trimSpace(v[i+len("："):])
+		}
 	}
-	sep := 1
-	if strings.HasPrefix(v[i:], "：") {
-		sep = len("：")
-	}
-	return strings.TrimSpace(v[:i]), strings.TrimSpace(v[i+sep:])
+	return "", trimSpace(v)
 }
 
-// subjectTitle takes menu and title from "[登録] 会議：title" when the body
-// has no 予定 line.
+// subjectTitle takes menu and title from the subject ("[登録] 会議：title")
+// when the body has no 予定 line.
 func subjectTitle(subject string) (menu, title string) {
-	s := strings.TrimSpace(subject)
+	s := trimSpace(subject)
 	if i := strings.IndexAny(s, "]］"); i >= 0 {
 		_, size := utf8.DecodeRuneInString(s[i:])
-		s = strings.TrimSpace(s[i+size:])
+		s = s[i+size:]
 	}
 	return splitAppointment(s)
 }
 
-// normalizeMemo: trailing whitespace off each line, blank lines off both ends.
-func normalizeMemo(lines []string) string {
-	for i, l := range lines {
-		lines[i] = strings.TrimRightFunc(l, unicode.IsSpace)
+// memo is the memo: first (the text after "メモ：", if any) and the rest of
+// the body, with trailing white space off each line and blank lines off
+// both ends; inner blank lines stay (FORMAT.md §3).
+func memo(first, rest string) string {
+	var b strings.Builder
+	pending := 0 // blank lines not yet written: kept only if text follows
+	add := func(line string) {
+		line = strings.TrimRightFunc(line, unicode.IsSpace)
+		if line == "" {
+			if b.Len() > 0 {
+				pending++
+			}
+			return
+		}
+		if b.Len() > 0 {
+			pending++
+		}
+		for ; pending > 0; pending-- {
+			b.WriteByte('\n')
+		}
+		b.WriteString(line)
 	}
-	for len(lines) > 0 && lines[0] == "" {
-		lines = lines[1:]
+	if first != "" {
+		add(first)
 	}
-	for len(lines) > 0 && lines[len(lines)-1] == "" {
-		lines = lines[:len(lines)-1]
+	for rest != "" {
+		var line string
+		line, rest = nextLine(rest)
+		add(line)
 	}
-	return strings.Join(lines, "\n")
+	return b.String()
 }

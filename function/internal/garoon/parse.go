@@ -1,64 +1,50 @@
 package garoon
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
-	"mime"
 	"net/mail"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
 
-// Limits that keep a hostile mail from costing more than a real one could.
-// A real notice is a few kilobytes; the function has 128 MB.
-const (
-	maxMailBytes  = 4 << 20 // a whole mail as fetched
-	maxBodyBytes  = 4 << 20 // the decoded text body
-	maxPartDepth  = 5       // multipart nesting
-	maxParts      = 50      // parts looked at in one multipart
-	cybozuSender  = "no-reply@cybozu.com"
-	garoonMailer  = "garoon"
-	maxSubjectLen = 4096
-)
+// cybozuSender is the sender of every mail from cybozu.com's built-in mail
+// server (FORMAT.md §1).
+const cybozuSender = "no-reply@cybozu.com"
 
 // Parse reads one mail, as IMAP BODY[] returns it. sender is the Garoon
-// sender address; empty accepts mails from Garoon's cybozu.com sender or with
-// Garoon's X-Mailer (FORMAT.md §1). A mail that is not a schedule notice comes
-// back with Action ignore and a Reason, never as an error; an error means the
-// mail claims to be a notice but cannot be read, and says why.
+// sender address; empty accepts mails from cybozu.com's sender or with
+// Garoon's X-Mailer (FORMAT.md §1). A mail that is not a schedule notice
+// comes back with Action ignore and a Reason, never as an error. An error
+// means the mail cannot be read (truncated, bad encoding) or claims to be a
+// schedule notice but cannot be understood, and says why.
 func Parse(raw []byte, sender string) (*Notice, error) {
 	if len(raw) > maxMailBytes {
-		return nil, fmt.Errorf("garoon: mail is %d bytes, more than the %d a notice can be", len(raw), maxMailBytes)
+		return nil, fmt.Errorf("garoon: mail is %d bytes; the parser reads at most %d MB, far more than a notice", len(raw), maxMailBytes>>20)
 	}
-	if !bytes.Contains(raw, []byte("\n\n")) && !bytes.Contains(raw, []byte("\r\n\r\n")) {
-		return nil, errors.New("garoon: truncated mail: no blank line ends the headers")
-	}
-	msg, err := mail.ReadMessage(bytes.NewReader(raw))
+	h, body, err := splitMessage(raw)
 	if err != nil {
-		return nil, fmt.Errorf("garoon: headers: %w", err)
+		return nil, fmt.Errorf("garoon: %w", err)
 	}
-	n := &Notice{Kind: KindOther, Action: ActionIgnore}
-	n.MessageID = strings.Trim(strings.TrimSpace(msg.Header.Get("Message-Id")), "<>")
-	n.From = fromAddress(msg.Header.Get("From"))
-	if d, err := mail.ParseDate(msg.Header.Get("Date")); err == nil {
+	n := &Notice{
+		Kind:      KindOther,
+		Action:    ActionIgnore,
+		MessageID: strings.Trim(strings.TrimSpace(h.messageID), "<>"),
+		From:      address(h.from),
+		Subject:   decodeHeader(h.subject),
+	}
+	if d, ok := mailDate(h.date); ok {
 		n.Date = d.In(JST)
 	}
-	n.Subject = decodeSubject(msg.Header.Get("Subject"))
 
-	if why := notFromGaroon(n.From, msg.Header.Get("X-Mailer"), sender); why != "" {
+	if why := notGaroon(n.From, h.mailer, sender); why != "" {
 		n.Reason = why
 		return n, nil
 	}
-	kind, tag, ok := subjectKind(n.Subject)
-	if !ok {
-		n.Reason = tag
-		return n, nil
-	}
-	if kind == KindOther {
-		n.Reason = "Garoon notice " + tag + " does not change the calendar"
+	kind, why := subjectKind(n.Subject)
+	if why != "" {
+		n.Reason = why
 		return n, nil
 	}
 	n.Kind = kind
@@ -67,68 +53,58 @@ func Parse(raw []byte, sender string) (*Notice, error) {
 		n.Action = ActionDelete
 	}
 
-	body, err := textBody(msg.Header, msg.Body, 0)
+	text, err := textBody(h, body, 0)
 	if err != nil {
 		return nil, fmt.Errorf("garoon: body: %w", err)
 	}
-	if err := parseBody(n, body); err != nil {
+	if err := parseBody(n, text); err != nil {
 		return nil, fmt.Errorf("garoon: %w", err)
 	}
 	return n, nil
 }
 
-// fromAddress is the address inside <>, in lower case.
-func fromAddress(h string) string {
-	if a, err := mail.ParseAddress(decodeSubject(h)); err == nil {
-		return strings.ToLower(a.Address)
-	}
-	if i := strings.LastIndexByte(h, '<'); i >= 0 {
-		if j := strings.IndexByte(h[i:], '>'); j > 0 {
-			return strings.ToLower(strings.TrimSpace(h[i+1 : i+j]))
+// address is the address of a From header (the part inside <>, or the
+// whole value without comments), in lower case.
+func address(from string) string {
+	a := from
+	if i := strings.LastIndexByte(a, '<'); i >= 0 {
+		a = a[i+1:]
+		if j := strings.IndexByte(a, '>'); j >= 0 {
+			a = a[:j]
 		}
+	} else if i := strings.IndexByte(a, '('); i >= 0 {
+		a = a[:i] // "no-reply@cybozu.com (Garoon)"
 	}
-	return strings.ToLower(strings.TrimSpace(h))
+	return strings.ToLower(strings.TrimSpace(a))
 }
 
-// notFromGaroon says why a mail is not from Garoon, or "" when it is.
-func notFromGaroon(from, mailer, sender string) string {
-	if sender != "" {
-		if !strings.EqualFold(from, strings.TrimSpace(sender)) {
+// notGaroon says why a mail is not from Garoon, or "" when it is.
+func notGaroon(from, mailer, sender string) string {
+	if sender = strings.TrimSpace(sender); sender != "" {
+		if !strings.EqualFold(from, sender) {
 			return fmt.Sprintf("sender %q is not the Garoon sender %q", from, sender)
 		}
 		return ""
 	}
-	if from == cybozuSender || strings.Contains(strings.ToLower(mailer), garoonMailer) {
+	if from == cybozuSender || containsFold(mailer, "garoon") {
 		return ""
 	}
-	return fmt.Sprintf("sender %q is not Garoon (not %s, no Garoon X-Mailer)", from, cybozuSender)
+	return fmt.Sprintf("sender %q is not the Garoon sender (%s, or a Garoon X-Mailer)", from, cybozuSender)
 }
 
-var wordDecoder = &mime.WordDecoder{CharsetReader: charsetReader}
-
-// decodeSubject decodes RFC 2047 encoded-words, joining adjacent ones (Go's
-// decoder drops the folding whitespace between them). Undecodable words are
-// kept as they are: the subject only picks the kind.
-func decodeSubject(h string) string {
-	if len(h) > maxSubjectLen {
-		h = h[:maxSubjectLen]
-	}
-	s, err := wordDecoder.DecodeHeader(h)
-	if err != nil {
-		s = h
-	}
-	if !utf8.ValidString(s) {
-		// Raw 8-bit Shift_JIS subjects exist; try it before giving up.
-		if dec, err := decodeCharset("shift_jis", []byte(s)); err == nil {
-			s = dec
-		} else {
-			s = strings.ToValidUTF8(s, "\uFFFD")
+// containsFold reports whether s contains the lower-case ASCII word w,
+// ignoring case.
+func containsFold(s, w string) bool {
+	for i := 0; i+len(w) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(w)], w) {
+			return true
 		}
 	}
-	return s
+	return false
 }
 
-// subject tags: JA and EN UI.
+// subjectTags maps the subject tags (JA and EN UI, FORMAT.md §1) of the
+// notices that change the calendar to their kind.
 var subjectTags = map[string]Kind{
 	"登録": KindAdd, "add": KindAdd,
 	"変更": KindEdit, "edit": KindEdit,
@@ -136,105 +112,158 @@ var subjectTags = map[string]Kind{
 	"確定": KindConfirm, "set": KindConfirm,
 }
 
-// subjectKind reads the tag at the start of the subject. ok is false when
-// the subject has no tag or is a reply or forward; tag then holds the reason.
-func subjectKind(subject string) (kind Kind, tag string, ok bool) {
-	s := strings.TrimLeftFunc(subject, unicode.IsSpace)
-	lower := strings.ToLower(s)
-	for _, p := range []string{"re:", "re：", "fwd:", "fw:", "fwd：", "fw：", "転送:", "転送：", "tr:", "aw:", "wg:"} {
-		if strings.HasPrefix(lower, p) {
-			return KindOther, "a reply or forward, not a notice from Garoon", false
-		}
-	}
-	var closeBr string
-	switch {
-	case strings.HasPrefix(s, "["):
-		s, closeBr = s[1:], "]"
-	case strings.HasPrefix(s, "［"):
-		s, closeBr = s[len("［"):], "］"
-	default:
-		return KindOther, "subject has no Garoon tag like [登録]", false
-	}
-	end := strings.Index(s, closeBr)
-	if end < 0 && closeBr == "]" {
-		end = strings.Index(s, "］")
-	} else if end < 0 {
-		end = strings.Index(s, "]")
-	}
-	if end < 0 {
-		return KindOther, "subject has no Garoon tag like [登録]", false
-	}
-	name := strings.TrimSpace(s[:end])
-	tag = "[" + name + "]"
-	if k, found := subjectTags[strings.ToLower(name)]; found {
-		return k, tag, true
-	}
-	return KindOther, tag, true
+// attendanceTags are the RSVP replies Garoon sends from the same address.
+var attendanceTags = map[string]bool{
+	"出席": true, "欠席": true, "attend": true, "attending": true, "not attend": true, "not attending": true,
+	"absent": true, "attendance": true,
 }
 
-// textBody returns the decoded text/plain body of a message or part.
-func textBody(h mail.Header, body io.Reader, depth int) (string, error) {
-	ctype := h.Get("Content-Type")
-	media, params := "text/plain", map[string]string{}
-	if ctype != "" {
-		var err error
-		media, params, err = mime.ParseMediaType(ctype)
-		if err != nil {
-			// A sloppy parameter list; the media type alone still helps.
-			media = strings.ToLower(strings.TrimSpace(strings.SplitN(ctype, ";", 2)[0]))
-			params = map[string]string{}
-			if cs := sloppyCharset(ctype); cs != "" {
-				params["charset"] = cs
+// replyPrefixes mark a person's reply or forward of a notice.
+var replyPrefixes = []string{"re:", "re：", "fwd:", "fwd：", "fw:", "fw：", "転送:", "転送：", "返信:", "返信：", "tr:", "aw:", "wg:"}
+
+// subjectKind reads the tag at the start of the decoded subject. why is
+// non-empty when the mail is not a schedule notice the calendar acts on.
+func subjectKind(subject string) (kind Kind, why string) {
+	s := strings.TrimLeftFunc(subject, unicode.IsSpace)
+	for _, p := range replyPrefixes {
+		if len(s) >= len(p) && strings.EqualFold(s[:len(p)], p) {
+			return KindOther, fmt.Sprintf("forwarded/reply: subject %q", clipString(subject))
+		}
+	}
+	var rest string
+	switch {
+	case strings.HasPrefix(s, "["):
+		rest = s[1:]
+	case strings.HasPrefix(s, "［"):
+		rest = s[len("［"):]
+	default:
+		return KindOther, fmt.Sprintf("not a schedule notice: subject %q has no tag such as [登録]", clipString(subject))
+	}
+	end := strings.IndexAny(rest, "]］")
+	if end < 0 {
+		return KindOther, fmt.Sprintf("not a schedule notice: subject %q has no tag such as [登録]", clipString(subject))
+	}
+	name := strings.TrimSpace(rest[:end])
+	lower := strings.ToLower(name)
+	if k, ok := subjectTags[lower]; ok {
+		return k, ""
+	}
+	if attendanceTags[lower] {
+		return KindOther, "attendance reply [" + name + "]"
+	}
+	return KindOther, "not a schedule notice [" + name + "]"
+}
+
+func clipString(s string) string {
+	const max = 80
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+var monthAbbr = [...]string{"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
+
+// mailDate reads an RFC 5322 Date header ("Mon, 08 Jan 2024 10:00:00 +0900
+// (JST)"), with net/mail as the fallback for the obsolete forms.
+func mailDate(v string) (time.Time, bool) {
+	s := strings.TrimSpace(v)
+	if s == "" {
+		return time.Time{}, false
+	}
+	if i := strings.IndexByte(s, ','); i >= 0 && i <= 10 {
+		s = s[i+1:]
+	}
+	f := strings.Fields(s)
+	if len(f) >= 4 {
+		day, okD := smallInt(f[0])
+		year, okY := smallInt(f[2])
+		mon := 0
+		for i, m := range monthAbbr {
+			if len(f[1]) >= 3 && strings.EqualFold(f[1][:3], m) {
+				mon = i + 1
+			}
+		}
+		clock := strings.Split(f[3], ":")
+		if okD && okY && mon > 0 && (len(clock) == 2 || len(clock) == 3) {
+			hh, ok1 := smallInt(clock[0])
+			mm, ok2 := smallInt(clock[1])
+			ss, ok3 := 0, true
+			if len(clock) == 3 {
+				ss, ok3 = smallInt(clock[2])
+			}
+			if year < 100 {
+				year += 1900
+				if year < 1950 {
+					year += 100
+				}
+			}
+			offset, okZ := 0, len(f) == 4 // no zone: read as UTC (RFC 5322 -0000)
+			if len(f) > 4 {
+				offset, okZ = zoneOffset(f[4])
+			}
+			if ok1 && ok2 && ok3 && okZ && hh < 24 && mm < 60 && ss < 61 && day >= 1 && day <= daysIn(year, mon) {
+				return time.Date(year, time.Month(mon), day, hh, mm, ss, 0, time.FixedZone("", offset)), true
 			}
 		}
 	}
-	if strings.HasPrefix(media, "multipart/") {
-		return multipartText(params["boundary"], body, depth)
-	}
-	if media != "text/plain" && media != "text" {
-		return "", fmt.Errorf("content type %q is not text/plain", media)
-	}
-	data, err := readTransfer(h.Get("Content-Transfer-Encoding"), body)
-	if err != nil {
-		return "", err
-	}
-	return decodeCharset(params["charset"], data)
+	t, err := mail.ParseDate(v)
+	return t, err == nil
 }
 
-// sloppyCharset finds charset=… in a Content-Type that mime rejects.
-func sloppyCharset(ctype string) string {
-	i := strings.Index(strings.ToLower(ctype), "charset=")
-	if i < 0 {
-		return ""
+// smallInt parses up to 4 decimal digits.
+func smallInt(s string) (int, bool) {
+	if s == "" || len(s) > 4 {
+		return 0, false
 	}
-	v := ctype[i+len("charset="):]
-	if j := strings.IndexAny(v, "; \t"); j >= 0 {
-		v = v[:j]
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + int(s[i]-'0')
 	}
-	return strings.Trim(v, `"'`)
+	return n, true
 }
 
-func readTransfer(cte string, body io.Reader) ([]byte, error) {
-	limited := io.LimitReader(body, maxBodyBytes*2)
-	var data []byte
-	var err error
-	switch enc := strings.ToLower(strings.TrimSpace(cte)); enc {
-	case "", "7bit", "8bit", "binary":
-		data, err = io.ReadAll(limited)
-	case "base64":
-		data, err = decodeBase64(limited)
-	case "quoted-printable":
-		data, err = readQuotedPrintable(limited)
-	default:
-		return nil, fmt.Errorf("unknown Content-Transfer-Encoding %q", cte)
+func zoneOffset(z string) (int, bool) {
+	if len(z) == 5 && (z[0] == '+' || z[0] == '-') {
+		hh, ok1 := smallInt(z[1:3])
+		mm, ok2 := smallInt(z[3:5])
+		if !ok1 || !ok2 || mm > 59 {
+			return 0, false
+		}
+		off := hh*3600 + mm*60
+		if z[0] == '-' {
+			off = -off
+		}
+		return off, true
 	}
-	if err != nil {
-		return nil, err
+	switch strings.ToUpper(z) {
+	case "UT", "UTC", "GMT", "Z":
+		return 0, true
+	case "JST":
+		return 9 * 3600, true
+	case "EST":
+		return -5 * 3600, true
+	case "EDT":
+		return -4 * 3600, true
+	case "CST":
+		return -6 * 3600, true
+	case "CDT":
+		return -5 * 3600, true
+	case "MST":
+		return -7 * 3600, true
+	case "MDT":
+		return -6 * 3600, true
+	case "PST":
+		return -8 * 3600, true
+	case "PDT":
+		return -7 * 3600, true
 	}
-	if len(data) > maxBodyBytes {
-		return nil, fmt.Errorf("body is larger than %d bytes", maxBodyBytes)
-	}
-	return data, nil
+	return 0, false
 }
-
-var errNoText = errors.New("no readable text/plain part in the multipart mail")
