@@ -26,7 +26,7 @@ const (
 // English UI's (FORMAT.md §3). ok is false for text that is not a known label.
 func labelField(key string) (f field, ok bool) {
 	switch key {
-	case "日時", "dateandtime", "date":
+	case "日時", "dateandtime", "date&time", "datetime", "date/time", "date":
 		return fieldWhen, true
 	case "期間", "period":
 		return fieldPeriod, true
@@ -131,21 +131,28 @@ func parseBody(n *Notice, body string) error {
 	var haveAppointment bool
 	n.Attendees, n.Facilities, n.Recurrence = []string{}, []string{}, []string{}
 	last := fieldUnknown
-	rest := body
+	rest := strings.TrimPrefix(body, "\uFEFF") // a byte order mark some UTF-8 writers add
 	for rest != "" {
 		var line string
 		line, rest = nextLine(rest)
 		indented := isIndented(line)
 		f, value, known, isLabel := splitLabel(strings.TrimLeft(line, " \t\u3000"))
-		if indented && !known {
-			// A continuation of the field above: more names for a list,
-			// further candidates (the first one counts) otherwise.
+		if indented && !isLabel {
+			// A continuation of the field above: more names for a list; a
+			// date when the label line had none; further candidates,
+			// which are skipped (the first one counts).
 			if text := trimSpace(line); text != "" {
 				switch last {
 				case fieldAttendees:
 					n.Attendees = appendList(n.Attendees, text)
 				case fieldFacilities:
 					n.Facilities = appendList(n.Facilities, text)
+				case fieldWhen:
+					when = firstOf(when, text)
+				case fieldPeriod:
+					period = firstOf(period, text)
+				case fieldCandidate:
+					candidate = firstOf(candidate, text)
 				}
 			}
 			continue

@@ -38,7 +38,7 @@ func splitMessage(raw []byte) (header, []byte, error) {
 	var h header
 	rest := raw
 	// An mbox "From " line is not a header field; some tools leave it in.
-	if bytes.HasPrefix(rest, []byte("From ")) {
+	if bytes.HasPrefix(rest, []byte("From ")) && !bytes.HasPrefix(bytes.TrimLeft(rest[len("From "):], " "), []byte(":")) {
 		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
 			rest = rest[i+1:]
 		}

@@ -72,15 +72,27 @@ func address(from string) string {
 		if j := strings.IndexByte(a, '>'); j >= 0 {
 			a = a[:j]
 		}
-	} else if i := strings.IndexByte(a, '('); i >= 0 {
-		a = a[:i] // "no-reply@cybozu.com (Garoon)"
+		return strings.ToLower(strings.TrimSpace(a))
 	}
-	return strings.ToLower(strings.TrimSpace(a))
+	// "no-reply@cybozu.com (Garoon)": drop the comments.
+	var b strings.Builder
+	depth := 0
+	for i := 0; i < len(a); i++ {
+		switch c := a[i]; {
+		case c == '(':
+			depth++
+		case c == ')' && depth > 0:
+			depth--
+		case depth == 0:
+			b.WriteByte(c)
+		}
+	}
+	return strings.ToLower(strings.TrimSpace(b.String()))
 }
 
 // notGaroon says why a mail is not from Garoon, or "" when it is.
 func notGaroon(from, mailer, sender string) string {
-	if sender = strings.TrimSpace(sender); sender != "" {
+	if sender = address(sender); sender != "" {
 		if !strings.EqualFold(from, sender) {
 			return fmt.Sprintf("sender %q is not the Garoon sender %q", from, sender)
 		}

@@ -391,6 +391,54 @@ func TestRepeatRules(t *testing.T) {
 	}
 }
 
+// TestBodyQuirks covers layouts the test mails do not: each case is a
+// body and what the parser must read from it.
+func TestBodyQuirks(t *testing.T) {
+	for _, tc := range []struct {
+		name, body             string
+		start, title, att, fac string
+	}{
+		{"byte order mark", "\uFEFF" + okBody, "2024-01-15T10:00:00+09:00", "定例", "", ""},
+		{"candidate on the next line", "日時候補：\r\n　　　　　2024年01月16日（火） 10:00 ～ 11:00\r\n　　　　　2024年01月17日（水） 10:00 ～ 11:00\r\n予定　　：会議:定例\r\n",
+			"2024-01-16T10:00:00+09:00", "定例", "", ""},
+		{"indented unknown label ends the list", okBody[:strings.Index(okBody, "メモ")] + "参加者　：山田 太郎,\r\n　　　　　佐藤 花子\r\n　　備考：一覧ではない\r\n施設　　：A室\r\n　続き：x\r\n",
+			"2024-01-15T10:00:00+09:00", "定例", "山田 太郎|佐藤 花子", "A室"},
+		{"memo label fields are not parsed", okBody + "参加者　：メモの中\r\n", "2024-01-15T10:00:00+09:00", "定例", "", ""},
+		{"English label variants", "Date & Time: Mon, January 15, 2024 10:00 - 11:00\r\nAppointment: Sync\r\nAttending: A\r\nNot attending: B\r\nNo response: C\r\nFacility: R1\r\n",
+			"2024-01-15T10:00:00+09:00", "Sync", "A|B|C", "R1"},
+		{"lone CR line ends", strings.ReplaceAll(okBody, "\r\n", "\r"), "2024-01-15T10:00:00+09:00", "定例", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n, err := Parse(rawMail("Content-Type: text/plain; charset=UTF-8\r\n", tc.body), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := n.Start.Format(time.RFC3339); got != tc.start || n.Title != tc.title ||
+				strings.Join(n.Attendees, "|") != tc.att || strings.Join(n.Facilities, "|") != tc.fac {
+				t.Errorf("got %s %q %q %q", got, n.Title, n.Attendees, n.Facilities)
+			}
+		})
+	}
+}
+
+func TestFromAddress(t *testing.T) {
+	for in, want := range map[string]string{
+		"no-reply@cybozu.com":                                "no-reply@cybozu.com",
+		"NO-REPLY@CYBOZU.COM (Garoon)":                       "no-reply@cybozu.com",
+		"(Garoon) no-reply@cybozu.com":                       "no-reply@cybozu.com",
+		`"Garoon <x@y>" <No-Reply@Cybozu.com>`:               "no-reply@cybozu.com",
+		"=?UTF-8?B?44Ks44Ot44O844Oz?= <no-reply@cybozu.com>": "no-reply@cybozu.com",
+	} {
+		if got := address(in); got != want {
+			t.Errorf("address(%q) = %q, want %q", in, got, want)
+		}
+	}
+	raw := rawMail("Content-Type: text/plain; charset=UTF-8\r\n", okBody)
+	if n, err := Parse(raw, "Garoon <NO-REPLY@cybozu.com>"); err != nil || n.Action != ActionUpsert {
+		t.Errorf("sender given with a display name: %v %+v", err, n)
+	}
+}
+
 func TestRecordJSON(t *testing.T) {
 	n := &Notice{Kind: KindAdd, Action: ActionUpsert, Title: "定例", Menu: "会議",
 		Start: time.Date(2024, 1, 15, 1, 0, 0, 0, time.UTC), End: time.Date(2024, 1, 15, 2, 0, 0, 0, time.UTC),
