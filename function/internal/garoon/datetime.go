@@ -540,7 +540,7 @@ func parseRange(value string, ref time.Time) (start, end time.Time, allDay bool,
 func setRange(n *Notice, label, value string, ref time.Time) error {
 	start, end, allDay, err := parseRange(value, ref)
 	if err != nil {
-		return fmt.Errorf("%s %q: %w", label, value, err)
+		return fmt.Errorf("%s %q: %w", label, clipString(value), err)
 	}
 	n.Start, n.End, n.AllDay = start, end, allDay
 	return nil

@@ -166,8 +166,9 @@ func subjectKind(subject string) (kind Kind, why string) {
 	return KindOther, "not a schedule notice [" + name + "]"
 }
 
+// clipString shortens a value quoted in an error or a reason.
 func clipString(s string) string {
-	const max = 80
+	const max = 120
 	if len(s) <= max {
 		return s
 	}

@@ -313,14 +313,14 @@ func parseRepeat(n *Notice, when, period string, ref time.Time) error {
 	ruleText, times := splitRule(strings.TrimSpace(fold(when)))
 	r, err := parseRule(ruleText)
 	if err != nil {
-		return fmt.Errorf("日時 %q: %w", when, err)
+		return fmt.Errorf("日時 %q: %w", clipString(when), err)
 	}
 	if period == "" {
-		return fmt.Errorf("日時 %q repeats but the mail has no 期間 line", when)
+		return fmt.Errorf("日時 %q repeats but the mail has no 期間 line", clipString(when))
 	}
 	first, last, open, err := parsePeriod(period, ref)
 	if err != nil {
-		return fmt.Errorf("期間 %q: %w", period, err)
+		return fmt.Errorf("期間 %q: %w", clipString(period), err)
 	}
 	occ, found := first, false
 	for range maxSearchDays {
@@ -334,7 +334,7 @@ func parseRepeat(n *Notice, when, period string, ref time.Time) error {
 		occ = occ.addDays(1)
 	}
 	if !found {
-		return fmt.Errorf("日時 %q: no occurrence within 期間 %q", when, period)
+		return fmt.Errorf("日時 %q: no occurrence within 期間 %q", clipString(when), clipString(period))
 	}
 
 	left, right := splitRange(times)
@@ -359,7 +359,7 @@ func parseRepeat(n *Notice, when, period string, ref time.Time) error {
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("日時 %q: %w", when, err)
+		return fmt.Errorf("日時 %q: %w", clipString(when), err)
 	}
 	line := "RRULE:" + r.rrule()
 	if !open {
