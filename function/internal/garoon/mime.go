@@ -68,7 +68,7 @@ func splitMessage(raw []byte) (header, []byte, error) {
 		}
 		if line[0] == ' ' || line[0] == '\t' {
 			if !inField {
-				return h, nil, fmt.Errorf("malformed header: continuation line %q before any field", clip(line))
+				return h, nil, fmt.Errorf("malformed header: continuation line %q before any field", clipString(string(line)))
 			}
 			if name != "" {
 				// Unfold: drop the line break, keep one space.
@@ -82,7 +82,7 @@ func splitMessage(raw []byte) (header, []byte, error) {
 		flush()
 		colon := bytes.IndexByte(line, ':')
 		if colon <= 0 || !fieldName(bytes.TrimRight(line[:colon], " \t")) {
-			return h, nil, fmt.Errorf("malformed header line %q (truncated or not a mail?)", clip(line))
+			return h, nil, fmt.Errorf("malformed header line %q (truncated or not a mail?)", clipString(string(line)))
 		}
 		name, value, inField = wanted(bytes.TrimRight(line[:colon], " \t")), bytes.TrimLeft(line[colon+1:], " \t"), true
 	}
@@ -136,15 +136,6 @@ func (h *header) set(name string, v []byte) {
 	if dst != nil && *dst == "" {
 		*dst = string(bytes.TrimRight(v, " \t"))
 	}
-}
-
-// clip shortens a line quoted in an error message.
-func clip(b []byte) string {
-	const max = 60
-	if len(b) <= max {
-		return string(b)
-	}
-	return string(b[:max]) + "…"
 }
 
 // mediaType splits a Content-Type value into the lower-case media type and

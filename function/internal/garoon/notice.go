@@ -37,8 +37,9 @@ var JST = time.FixedZone("JST", 9*60*60)
 type Notice struct {
 	Kind   Kind
 	Action Action
-	// Reason says why an ignored mail was ignored ("sender not Garoon",
-	// "attendance reply", ...). Empty for acted-on notices.
+	// Reason says why an ignored mail was ignored (`sender "x@y" is not the
+	// Garoon sender …`, "forwarded/reply: …", "attendance reply [出席]",
+	// "not a schedule notice [承認]"). Empty for acted-on notices.
 	Reason string
 
 	Title string
