@@ -96,4 +96,4 @@ fuzz: ## fuzz the mail parser for FUZZTIME (default 30s)
 .PHONY: bench
 bench: ## parser and engine benchmarks, and Python's email package on the same mails for comparison
 	go test ./function/internal/garoon ./function/internal/syncer -run '^$$' -bench . -benchmem
-	python3 scripts/bench_python_email.py function/internal/garoon/testdata/mail
+	python3 scripts/bench_python_email.py
