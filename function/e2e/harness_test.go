@@ -1,320 +1,92 @@
 // Package e2e proves the shipped Lambda binary against real, independent
-// protocol implementations: Dovecot (IMAP over implicit TLS) and the AWS
-// Lambda Runtime Interface Emulator, with Secrets Manager and Google's
-// token and Calendar endpoints served by local fakes through the overrides of
-// DESIGN.md. Everything listens on 127.0.0.1.
+// protocol implementations: Dovecot (IMAP over implicit TLS, the Debian
+// package dovecot-imapd) and the AWS Lambda Runtime Interface Emulator, with
+// Secrets Manager and Google's token and Calendar endpoints served by the
+// fakes of internal/fake through the overrides of DESIGN.md. Every server
+// listens on 127.0.0.1; the test starts and stops them all.
+//
+// Each scenario asserts the final calendar and mailbox, and the logs and
+// metrics a run leaves, not only the invocation's answer. The scenarios run
+// one after the other: the emulator's Runtime API port (9001) is fixed.
 package e2e
 
 import (
-	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
-	"io"
-	"math/big"
+	"maps"
 	"net"
-	"net/http"
 	"os"
-	"os/exec"
-	"os/user"
-	"path/filepath"
-	"runtime"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapclient"
 
 	"garoon-calendar-sync/function/internal/fake"
+	"garoon-calendar-sync/shared/contract"
 )
 
-// rieVersion is the emulator's module pseudo-version (the module has no tags).
-const rieVersion = "v0.0.0-20261030222936-bef5c4ba774d"
-
 var (
-	bootstrapBin string // host build of ./function/cmd/bootstrap
-	rieBin       string
+	binDir string
+
+	setupOnce    sync.Once
 	setupErr     error
+	dovecotBin   string
+	bootstrapBin string
+	rieBin       string
 )
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "garoon-e2e-bin-")
+	var err error
+	binDir, err = os.MkdirTemp("", "garoon-e2e-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	setupErr = buildBinaries(dir)
 	code := m.Run()
-	os.RemoveAll(dir)
+	os.RemoveAll(binDir)
 	os.Exit(code)
 }
 
-// buildBinaries builds the bootstrap for the host (the arm64 one is the same
-// main) and the emulator from the Go module proxy, cached across runs.
-func buildBinaries(dir string) error {
-	bootstrapBin = filepath.Join(dir, "bootstrap")
-	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", bootstrapBin, "garoon-calendar-sync/function/cmd/bootstrap")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("build bootstrap: %v\n%s", err, out)
-	}
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		cache = os.TempDir()
-	}
-	bin := filepath.Join(cache, "garoon-calendar-sync", "rie-"+rieVersion)
-	rieBin = filepath.Join(bin, "aws-lambda-rie")
-	if _, err := os.Stat(rieBin); err == nil {
-		return nil
-	}
-	cmd = exec.Command("go", "install", "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@"+rieVersion)
-	cmd.Env = append(os.Environ(), "GOBIN="+bin, "GOWORK=off", "GOFLAGS=")
-	cmd.Dir = os.TempDir()
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("build the Lambda runtime interface emulator: %v\n%s", err, out)
-	}
-	return nil
-}
-
-// requireTools skips (loudly) or, in CI, fails when the real servers are
-// missing: CI must never skip this suite.
-func requireTools(t *testing.T) {
+// requireServers finds Dovecot and builds the bootstrap and the emulator,
+// once. Without Dovecot it skips loudly, except in CI (CI set), which must
+// never skip this suite.
+func requireServers(t *testing.T) {
 	t.Helper()
-	if setupErr != nil {
-		t.Fatal(setupErr)
-	}
-	if _, err := exec.LookPath("dovecot"); err != nil {
-		msg := "DOVECOT IS NOT INSTALLED: the end-to-end suite needs the real IMAP server (apt-get install dovecot-imapd; .ci/run does it)"
+	var dovecotErr error
+	setupOnce.Do(func() {
+		dovecotBin, dovecotErr = dovecotBinary()
+		if dovecotErr != nil {
+			setupErr = dovecotErr
+			return
+		}
+		if bootstrapBin, setupErr = buildBootstrap(binDir); setupErr == nil {
+			rieBin, setupErr = buildRIE()
+		}
+	})
+	if dovecotBin == "" {
+		msg := "DOVECOT IS NOT INSTALLED: the end-to-end suite needs the real IMAP server " +
+			"(apt-get install dovecot-imapd openssl; .ci/run installs it)"
 		if os.Getenv("CI") != "" {
 			t.Fatal(msg)
 		}
 		t.Skip("SKIPPED: " + msg)
+	}
+	if setupErr != nil {
+		t.Fatal(setupErr)
 	}
 }
 
 func freePort(t *testing.T) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	must(t, err)
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
-}
-
-// dovecot is a Dovecot instance in the foreground, on 127.0.0.1, implicit
-// TLS only, with one passwd-file user and a Maildir.
-type dovecot struct {
-	t       *testing.T
-	dir     string
-	port    int
-	caFile  string
-	pool    *x509.CertPool
-	cmd     *exec.Cmd
-	maildir string
-	uid     int
-	gid     int
-	seq     int
-}
-
-const (
-	imapUser = "garoon@example.com"
-	imapPass = "abcd efgh ijkl mnop" // an app password as Google shows it
-)
-
-func startDovecot(t *testing.T) *dovecot {
-	t.Helper()
-	// Not t.TempDir: Dovecot's unprivileged processes must traverse it.
-	dir, err := os.MkdirTemp("/tmp", "gs-dove-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.Chmod(dir, 0o755)
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	d := &dovecot{t: t, dir: dir, port: freePort(t), uid: os.Getuid(), gid: os.Getgid()}
-	login, internal := currentUser(), currentUser()
-	if os.Getuid() == 0 {
-		// Dovecot refuses to run mail or login processes as root.
-		mail, err := user.Lookup("mail")
-		if err != nil {
-			t.Fatalf("dovecot as root needs the mail user: %v", err)
-		}
-		d.uid, _ = strconv.Atoi(mail.Uid)
-		d.gid, _ = strconv.Atoi(mail.Gid)
-		login, internal = "dovenull", "dovecot"
-	}
-	d.maildir = filepath.Join(dir, "mail", "Maildir")
-	for _, sub := range []string{"cur", "new", "tmp"} {
-		if err := os.MkdirAll(filepath.Join(d.maildir, sub), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	chownAll(t, filepath.Join(dir, "mail"), d.uid, d.gid)
-	cert, key, caPEM := selfSigned(t)
-	must(t, os.WriteFile(filepath.Join(dir, "cert.pem"), cert, 0o644))
-	must(t, os.WriteFile(filepath.Join(dir, "key.pem"), key, 0o600))
-	d.caFile = filepath.Join(dir, "ca.pem")
-	must(t, os.WriteFile(d.caFile, caPEM, 0o644))
-	d.pool = x509.NewCertPool()
-	d.pool.AppendCertsFromPEM(caPEM)
-	pass := strings.ReplaceAll(imapPass, " ", "")
-	must(t, os.WriteFile(filepath.Join(dir, "passwd"),
-		fmt.Appendf(nil, "%s:{PLAIN}%s:%d:%d::%s\n", imapUser, pass, d.uid, d.gid, filepath.Join(dir, "mail")), 0o644))
-	conf := fmt.Sprintf(`base_dir = %[1]s/run
-state_dir = %[1]s/run
-instance_name = gs-e2e-%[2]d
-protocols = imap
-listen = 127.0.0.1
-log_path = %[1]s/dovecot.log
-default_login_user = %[3]s
-default_internal_user = %[4]s
-default_internal_group = %[4]s
-ssl = required
-ssl_cert = <%[1]s/cert.pem
-ssl_key = <%[1]s/key.pem
-auth_mechanisms = plain
-passdb {
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%%u %[1]s/passwd
-}
-userdb {
-  driver = passwd-file
-  args = username_format=%%u %[1]s/passwd
-}
-mail_location = maildir:~/Maildir
-first_valid_uid = 1
-service imap-login {
-  chroot =
-  inet_listener imap {
-    port = 0
-  }
-  inet_listener imaps {
-    port = %[2]d
-    ssl = yes
-  }
-}
-service anvil {
-  chroot =
-}
-`, dir, d.port, login, internal)
-	must(t, os.WriteFile(filepath.Join(dir, "dovecot.conf"), []byte(conf), 0o644))
-	d.start()
-	t.Cleanup(d.stop)
-	return d
-}
-
-func currentUser() string {
-	u, err := user.Current()
-	if err != nil {
-		return "nobody"
-	}
-	return u.Username
-}
-
-func (d *dovecot) start() {
-	d.t.Helper()
-	d.cmd = exec.Command("dovecot", "-F", "-c", filepath.Join(d.dir, "dovecot.conf"))
-	d.cmd.Stdout, d.cmd.Stderr = io.Discard, io.Discard
-	must(d.t, d.cmd.Start())
-	for range 100 {
-		c, err := tls.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", d.port), &tls.Config{RootCAs: d.pool, ServerName: "127.0.0.1"})
-		if err == nil {
-			c.Close()
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	log, _ := os.ReadFile(filepath.Join(d.dir, "dovecot.log"))
-	d.t.Fatalf("dovecot did not start:\n%s", log)
-}
-
-func (d *dovecot) stop() {
-	if d.cmd == nil || d.cmd.Process == nil {
-		return
-	}
-	d.cmd.Process.Signal(syscall.SIGTERM)
-	d.cmd.Wait()
-	d.cmd = nil
-	for range 100 { // the master's pid file goes last
-		if _, err := os.Stat(filepath.Join(d.dir, "run", "master.pid")); os.IsNotExist(err) {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func (d *dovecot) addr() string { return fmt.Sprintf("127.0.0.1:%d", d.port) }
-
-// deliver puts a mail into Maildir/new, as the local delivery agent would,
-// received now.
-func (d *dovecot) deliver(raw []byte) {
-	d.t.Helper()
-	d.seq++
-	name := fmt.Sprintf("%d.M%dP%d.e2e", time.Now().Unix(), d.seq, os.Getpid())
-	p := filepath.Join(d.maildir, "new", name)
-	must(d.t, os.WriteFile(p, raw, 0o644))
-	must(d.t, os.Chown(p, d.uid, d.gid))
-}
-
-// mailState is what a mail client sees: uid → flags.
-func (d *dovecot) mailState() map[uint32][]imap.Flag {
-	d.t.Helper()
-	c, err := imapclient.DialTLS(d.addr(), &imapclient.Options{TLSConfig: &tls.Config{RootCAs: d.pool, ServerName: "127.0.0.1"}})
-	must(d.t, err)
-	defer c.Close()
-	must(d.t, c.Login(imapUser, strings.ReplaceAll(imapPass, " ", "")).Wait())
-	sel, err := c.Select("INBOX", &imap.SelectOptions{ReadOnly: true}).Wait()
-	must(d.t, err)
-	out := map[uint32][]imap.Flag{}
-	if sel.NumMessages == 0 {
-		return out
-	}
-	msgs, err := c.Fetch(imap.SeqSet{{Start: 1, Stop: 0}}, &imap.FetchOptions{UID: true, Flags: true}).Collect()
-	must(d.t, err)
-	for _, m := range msgs {
-		out[uint32(m.UID)] = m.Flags
-	}
-	return out
-}
-
-func chownAll(t *testing.T, root string, uid, gid int) {
-	t.Helper()
-	must(t, filepath.Walk(root, func(p string, _ os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		return os.Lchown(p, uid, gid)
-	}))
-}
-
-func selfSigned(t *testing.T) (certPEM, keyPEM, caPEM []byte) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	must(t, err)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: "localhost"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true,
-		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames:    []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	must(t, err)
-	kb, err := x509.MarshalECPrivateKey(key)
-	must(t, err)
-	certPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-	return certPEM, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), certPEM
 }
 
 func must(t *testing.T, err error) {
@@ -324,193 +96,340 @@ func must(t *testing.T, err error) {
 	}
 }
 
-// lambda is the bootstrap under the runtime interface emulator.
-type lambda struct {
-	t    *testing.T
-	port int
-	env  []string
-	cmd  *exec.Cmd
-	out  *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func startLambda(t *testing.T, env []string) *lambda {
-	t.Helper()
-	l := &lambda{t: t, env: env, out: &syncBuffer{}}
-	l.start()
-	t.Cleanup(l.stop)
-	return l
-}
-
-func (l *lambda) start() {
-	l.t.Helper()
-	waitRuntimeAPIFree(l.t)
-	l.port = freePort(l.t)
-	l.cmd = exec.Command(rieBin, "--runtime-interface-emulator-address", fmt.Sprintf("127.0.0.1:%d", l.port), bootstrapBin)
-	l.cmd.Env = l.env
-	l.cmd.Stdout, l.cmd.Stderr = l.out, l.out
-	l.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	must(l.t, l.cmd.Start())
-	for range 100 {
-		if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", l.port)); err == nil {
-			c.Close()
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	l.stop()
-	l.t.Fatalf("the emulator did not start:\n%s", l.out)
-}
-
-func (l *lambda) stop() {
-	if l.cmd == nil || l.cmd.Process == nil {
-		return
-	}
-	syscall.Kill(-l.cmd.Process.Pid, syscall.SIGKILL)
-	if pid := l.bootstrapPID(); pid != 0 {
-		syscall.Kill(pid, syscall.SIGKILL) // in case the emulator gave it a group of its own
-	}
-	l.cmd.Wait()
-	l.cmd = nil
-	waitRuntimeAPIFree(l.t)
-}
-
-// waitRuntimeAPIFree waits until no emulator holds the Runtime API's fixed
-// port, 127.0.0.1:9001: only one emulator can run at a time.
-func waitRuntimeAPIFree(t *testing.T) {
-	t.Helper()
-	for range 250 {
-		ln, err := net.Listen("tcp", "127.0.0.1:9001")
-		if err == nil {
-			ln.Close()
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatal("127.0.0.1:9001 (the Lambda Runtime API port) stays in use: another emulator is running")
-}
-
-// invoke calls the function as EventBridge Scheduler does, and returns the
-// response object: the handler's result, or Lambda's error object.
-func (l *lambda) invoke() map[string]any {
-	l.t.Helper()
-	raw, err := l.post()
-	must(l.t, err)
-	var out map[string]any
-	if err := json.Unmarshal(raw, &out); err != nil {
-		l.t.Fatalf("invoke: %v: %s\nlogs:\n%s", err, raw, l.out)
-	}
-	return out
-}
-
-func (l *lambda) post() ([]byte, error) {
-	body := `{"version":"0","detail-type":"Scheduled Event","source":"aws.scheduler","detail":{}}`
-	resp, err := http.Post(fmt.Sprintf("http://127.0.0.1:%d/2015-03-31/functions/function/invocations", l.port), "application/json", strings.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	return io.ReadAll(resp.Body)
-}
-
-// bootstrapPID finds the runtime process the emulator started.
-func (l *lambda) bootstrapPID() int {
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
-		if err == nil && exe == bootstrapBin {
-			return pid
-		}
-	}
-	return 0
-}
-
-// peakRSS is the bootstrap's VmHWM in bytes, 0 if unknown.
-func (l *lambda) peakRSS() int64 {
-	pid := l.bootstrapPID()
-	if pid == 0 || runtime.GOOS != "linux" {
-		return 0
-	}
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for line := range strings.SplitSeq(string(status), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb * 1024
-		}
-	}
-	return 0
-}
-
 // world is one scenario's servers: Dovecot, the fakes, the function.
 type world struct {
-	t      *testing.T
-	dove   *dovecot
-	cal    *fake.CalendarServer
-	sm     *fake.SecretsManagerServer
-	fn     *lambda
-	secret map[string]string
+	t    *testing.T
+	dove *dovecot
+	cal  *fake.CalendarServer
+	sm   *fake.SecretsManagerServer
+	fn   *lambda
+	// private are strings of delivered mails (titles, names, memos) that
+	// must not reach the logs at the default level.
+	private []string
 }
 
-const secretName = "garoon-calendar-sync/e2e"
+const (
+	secretName = "garoon-calendar-sync/e2e"
+	garoon     = "no-reply@cybozu.com"
+)
 
-func newWorld(t *testing.T, timeout time.Duration) *world {
+// newWorld starts everything for a function with the given timeout; env
+// adds to or overrides the function's environment.
+func newWorld(t *testing.T, timeout time.Duration, env ...string) *world {
 	t.Helper()
-	requireTools(t)
-	w := &world{t: t, dove: startDovecot(t)}
+	requireServers(t)
+	w := &world{t: t, dove: startDovecot(t, dovecotBin), private: []string{"山田 太郎", "資料①を持参", "資料(1)を持参"}}
 	var err error
 	w.cal, err = fake.StartCalendar()
 	must(t, err)
 	t.Cleanup(func() { w.cal.Close() })
-	w.secret = map[string]string{
-		"gmail_address": imapUser, "gmail_password": imapPass, "garoon_sender": "no-reply@cybozu.com",
-		"google_refresh_token": fake.CalendarRefreshToken, "google_client_id": fake.CalendarClientID,
-		"google_client_secret": fake.CalendarClientSecret,
-	}
-	js, _ := json.Marshal(w.secret)
+	js, _ := json.Marshal(map[string]string{
+		contract.KeyGmailAddress: imapUser, contract.KeyGmailPassword: imapPass, contract.KeyGaroonSender: garoon,
+		contract.KeyGoogleRefreshToken: fake.CalendarRefreshToken, contract.KeyGoogleClientID: fake.CalendarClientID,
+		contract.KeyGoogleClientSecret: fake.CalendarClientSecret,
+	})
 	w.sm, err = fake.StartSecretsManager(map[string]string{secretName: string(js)})
 	must(t, err)
 	t.Cleanup(func() { w.sm.Close() })
-	w.fn = startLambda(t, []string{
-		"PATH=" + os.Getenv("PATH"),
-		"SECRET_ID=" + secretName,
-		"AWS_REGION=ap-northeast-1",
-		"AWS_ACCESS_KEY_ID=AKIDE2E", "AWS_SECRET_ACCESS_KEY=e2e-not-a-secret",
-		"AWS_ENDPOINT_URL_SECRETS_MANAGER=" + w.sm.URL,
-		"AWS_LAMBDA_LOG_FORMAT=JSON",
-		"AWS_LAMBDA_FUNCTION_TIMEOUT=" + strconv.Itoa(int(timeout.Seconds())),
-		"GAROON_SYNC_IMAP_ADDR=" + w.dove.addr(),
-		"GAROON_SYNC_IMAP_CA_FILE=" + w.dove.caFile,
-		"GAROON_SYNC_CALENDAR_ENDPOINT=" + w.cal.Endpoint,
-		"GAROON_SYNC_TOKEN_URL=" + w.cal.TokenURL,
-		"GAROON_SYNC_ENV=e2e",
-	})
+	base := map[string]string{
+		"PATH":                            os.Getenv("PATH"),
+		contract.EnvSecretID:              secretName,
+		"AWS_REGION":                      "ap-northeast-1",
+		"AWS_ACCESS_KEY_ID":               "AKIDE2E",
+		"AWS_SECRET_ACCESS_KEY":           "e2e-dummy-key",
+		contract.EnvSecretsManagerURL:     w.sm.URL,
+		"AWS_LAMBDA_LOG_FORMAT":           "JSON",
+		"AWS_LAMBDA_FUNCTION_NAME":        "garoon-calendar-sync-e2e",
+		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
+		"AWS_LAMBDA_FUNCTION_TIMEOUT":     strconv.Itoa(int(timeout.Seconds())),
+		contract.EnvIMAPAddr:              w.dove.addr(),
+		contract.EnvIMAPCAFile:            w.dove.caFile,
+		contract.EnvCalendarEndpoint:      w.cal.Endpoint,
+		contract.EnvTokenURL:              w.cal.TokenURL,
+		contract.EnvEnvironment:           "e2e",
+	}
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		base[k] = v
+	}
+	var list []string
+	for _, k := range slices.Sorted(maps.Keys(base)) {
+		list = append(list, k+"="+base[k])
+	}
+	w.fn = startLambda(t, rieBin, bootstrapBin, list)
+	// Registered last, so it runs first: while the logs are complete.
+	t.Cleanup(w.checkLogs)
 	return w
 }
 
-// secretValues are the strings that must never appear in logs.
-func (w *world) secretValues() []string {
-	return []string{strings.ReplaceAll(imapPass, " ", ""), imapPass, fake.CalendarRefreshToken, fake.CalendarClientSecret}
+// notice delivers the i-th Garoon notice (see notice) and remembers its
+// title as private.
+func (w *world) notice(i int, tag, title, when string, extra ...string) {
+	w.t.Helper()
+	w.private = append(w.private, title)
+	w.dove.deliver(notice(w.t, i, garoon, tag, title, when, extra...))
 }
+
+// result is one invocation: the response, and the run's summary log line.
+type result struct {
+	resp    map[string]any // the handler's counts, or Lambda's error object
+	summary map[string]any // nil when the run did not reach the handler's end
+}
+
+// n is a count of the run, from the summary line: a failed invocation's
+// response is Lambda's error object, without the counts.
+func (r result) n(key string) int {
+	if v, ok := r.summary[key].(float64); ok {
+		return int(v)
+	}
+	if v, ok := r.resp[key].(float64); ok {
+		return int(v)
+	}
+	return -1
+}
+
+// err is the invocation's errorMessage, "" when it succeeded.
+func (r result) err() string {
+	s, _ := r.resp["errorMessage"].(string)
+	return s
+}
+
+func (r result) String() string {
+	if r.summary == nil {
+		return fmt.Sprint(r.resp)
+	}
+	return fmt.Sprintf("seen=%d created=%d updated=%d deleted=%d skipped=%d ignored=%d deferred=%d failed=%d error=%q",
+		r.n("seen"), r.n("created"), r.n("updated"), r.n("deleted"), r.n("skipped"), r.n("ignored"), r.n("deferred"), r.n("failed"), r.err())
+}
+
+// invoke is one scheduled invocation that must reach the end of the
+// handler: exactly one summary line, whose counts the response repeats.
+func (w *world) invoke() result {
+	w.t.Helper()
+	id := w.fn.nextRequestID()
+	raw, err := w.fn.post(id)
+	must(w.t, err)
+	return w.finish(id, raw)
+}
+
+// invokeAsync invokes in the background; the function it returns waits for
+// the answer and checks it as invoke does.
+func (w *world) invokeAsync() func() result {
+	id := w.fn.nextRequestID()
+	type answer struct {
+		raw []byte
+		err error
+	}
+	done := make(chan answer, 1)
+	go func() {
+		raw, err := w.fn.post(id)
+		done <- answer{raw, err}
+	}()
+	return func() result {
+		w.t.Helper()
+		a := <-done
+		must(w.t, a.err)
+		return w.finish(id, a.raw)
+	}
+}
+
+func (w *world) finish(id string, raw []byte) result {
+	w.t.Helper()
+	r := w.response(id, raw)
+	var lines []map[string]any
+	for range 150 { // the runtime's output reaches us through the emulator's pipe
+		if lines = w.summaries(id); len(lines) > 0 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(lines) != 1 {
+		w.t.Fatalf("invocation %s: %d summary lines, want 1; response %v\nlogs:\n%s", id, len(lines), r.resp, w.logs())
+	}
+	r.summary = lines[0]
+	if msg := r.err(); msg == "" {
+		for _, k := range []string{"seen", "created", "updated", "deleted", "skipped", "ignored", "deferred", "failed"} {
+			if r.resp[k] != r.summary[k] {
+				w.t.Errorf("response %s=%v, summary line %v", k, r.resp[k], r.summary[k])
+			}
+		}
+	} else if r.summary["message"] != "sync run failed" || r.summary["error"] != msg {
+		w.t.Errorf("failed invocation %q, summary line %v", msg, r.summary)
+	}
+	return r
+}
+
+// invokeRaw invokes and returns the response, whatever became of the run:
+// a runtime the emulator stopped at the timeout leaves no summary line, and
+// the emulator answers in plain text ("Task timed out after 12.00 seconds").
+func (w *world) invokeRaw() (result, string) {
+	w.t.Helper()
+	id := w.fn.nextRequestID()
+	raw, err := w.fn.post(id)
+	must(w.t, err)
+	var r result
+	if json.Unmarshal(raw, &r.resp) != nil {
+		r.resp = map[string]any{"errorMessage": string(raw)}
+	}
+	return r, id
+}
+
+func (w *world) response(id string, raw []byte) result {
+	w.t.Helper()
+	var r result
+	if err := json.Unmarshal(raw, &r.resp); err != nil {
+		w.t.Fatalf("invocation %s: %v: %q\nlogs:\n%s", id, err, raw, w.logs())
+	}
+	return r
+}
+
+func (w *world) logs() string { return w.fn.out.String() }
+
+// summaries are the summary lines of one invocation.
+func (w *world) summaries(requestID string) []map[string]any {
+	var out []map[string]any
+	for _, m := range jsonLines(w.logs()) {
+		if msg := m["message"]; (msg == "sync run" || msg == "sync run failed") && m["requestId"] == requestID {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// outcomes maps each mail's UID to what the runs did with it, from the
+// per-notice log lines (op: create, update, delete, skip, ignore, fail…).
+func (w *world) outcomes() map[uint32][]string {
+	out := map[uint32][]string{}
+	for _, m := range jsonLines(w.logs()) {
+		uid, ok := m["uid"].(float64)
+		if op, _ := m["op"].(string); ok && op != "" {
+			out[uint32(uid)] = append(out[uint32(uid)], op)
+		}
+	}
+	return out
+}
+
+var accessToken = regexp.MustCompile(`(^|[^A-Za-z0-9_-])at-[0-9]+\b`)
+
+// checkLogs runs after every scenario: no secret and no mail content in the
+// logs, one EMF record per summary line, with the metric names the alarms
+// watch.
+func (w *world) checkLogs() {
+	t := w.t
+	logs := w.logs()
+	for _, s := range []string{imapPass, compactPass, fake.CalendarRefreshToken, fake.CalendarClientSecret, "Bearer "} {
+		if strings.Contains(logs, s) {
+			t.Errorf("the logs contain a secret (%.4s…)", s)
+		}
+	}
+	if m := accessToken.FindString(logs); m != "" {
+		t.Errorf("the logs contain an access token: %q", m)
+	}
+	for _, s := range w.private {
+		if s != "" && strings.Contains(logs, s) {
+			t.Errorf("the logs contain mail content at the default level: %q", s)
+		}
+	}
+	wantMetrics := []string{contract.MetricSeen, contract.MetricCreated, contract.MetricUpdated, contract.MetricDeleted,
+		contract.MetricIgnored, contract.MetricFailed, contract.MetricDuration, contract.MetricInvalidGrant}
+	slices.Sort(wantMetrics)
+	var emf, summaries int
+	for _, m := range jsonLines(logs) {
+		if msg := m["message"]; msg == "sync run" || msg == "sync run failed" {
+			summaries++
+		}
+		aws, ok := m["_aws"].(map[string]any)
+		if !ok {
+			continue
+		}
+		emf++
+		b, _ := json.Marshal(aws["CloudWatchMetrics"])
+		var dirs []struct {
+			Namespace  string
+			Dimensions [][]string
+			Metrics    []struct{ Name, Unit string }
+		}
+		if err := json.Unmarshal(b, &dirs); err != nil || len(dirs) != 1 {
+			t.Errorf("EMF record without one metric directive: %v", m)
+			continue
+		}
+		var names []string
+		for _, mt := range dirs[0].Metrics {
+			names = append(names, mt.Name)
+			if _, ok := m[mt.Name].(float64); !ok {
+				t.Errorf("EMF metric %s has no value: %v", mt.Name, m)
+			}
+		}
+		slices.Sort(names)
+		if dirs[0].Namespace != contract.MetricNamespace || !slices.Equal(names, wantMetrics) ||
+			fmt.Sprint(dirs[0].Dimensions) != "[["+contract.MetricDimension+"]]" || m[contract.MetricDimension] != "e2e" {
+			t.Errorf("EMF record %v: want namespace %s, dimension %s=e2e, metrics %v", m, contract.MetricNamespace, contract.MetricDimension, wantMetrics)
+		}
+	}
+	if emf != summaries {
+		t.Errorf("%d EMF records for %d summary lines", emf, summaries)
+	}
+}
+
+const processed = imap.Flag(contract.ProcessedKeyword)
+
+// wantMarked checks the mailbox: exactly want mails carry the processed
+// keyword, and none is \Seen (the user still reads them).
+func (w *world) wantMarked(want int) []uint32 {
+	w.t.Helper()
+	var marked []uint32
+	for uid, flags := range w.dove.mailState() {
+		if slices.Contains(flags, imap.FlagSeen) {
+			w.t.Errorf("mail %d is \\Seen", uid)
+		}
+		if slices.Contains(flags, processed) {
+			marked = append(marked, uid)
+		}
+	}
+	if len(marked) != want {
+		w.t.Errorf("%d mails marked %s, want %d", len(marked), processed, want)
+	}
+	slices.Sort(marked)
+	return marked
+}
+
+// wantEvents checks the calendar holds exactly the titles, one live event
+// each: no duplicate, nothing lost.
+func (w *world) wantEvents(titles ...string) map[string]fake.CalendarEvent {
+	w.t.Helper()
+	byTitle := map[string]fake.CalendarEvent{}
+	for _, ev := range w.cal.Events() {
+		if _, dup := byTitle[ev.Summary]; dup {
+			w.t.Errorf("duplicate event %q", ev.Summary)
+		}
+		byTitle[ev.Summary] = ev
+	}
+	for _, title := range titles {
+		if _, ok := byTitle[title]; !ok {
+			w.t.Errorf("event %q missing", title)
+		}
+	}
+	if len(byTitle) != len(titles) {
+		w.t.Errorf("%d distinct events, want %d", len(byTitle), len(titles))
+	}
+	return byTitle
+}
+
+// wantQuiet checks every calendar write told Google not to notify anyone and
+// invited no one.
+func (w *world) wantQuiet() {
+	w.t.Helper()
+	for _, r := range w.cal.Requests() {
+		switch r.Kind {
+		case fake.CalendarKindInsert, fake.CalendarKindUpdate, fake.CalendarKindDelete:
+			if r.Query.Get("sendUpdates") != "none" {
+				w.t.Errorf("%s %s without sendUpdates=none", r.Method, r.Path)
+			}
+			if strings.Contains(string(r.Body), `"attendees"`) {
+				w.t.Errorf("a write carries attendees: %s", r.Body)
+			}
+		}
+	}
+}
+
+func mb(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/(1<<20)) }

@@ -1,0 +1,315 @@
+package e2e
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+)
+
+// The IMAP account: an app password as Google shows it, in groups of four.
+const (
+	imapUser = "garoon@example.com"
+	imapPass = "abcd efgh ijkl mnop"
+)
+
+// dovecotBinary finds Dovecot on PATH or where Debian installs it (sbin is
+// not on every user's PATH).
+func dovecotBinary() (string, error) {
+	if p, err := exec.LookPath("dovecot"); err == nil {
+		return p, nil
+	}
+	for _, p := range []string{"/usr/sbin/dovecot", "/usr/local/sbin/dovecot"} {
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("dovecot not found on PATH nor in /usr/sbin")
+}
+
+// dovecot is a real Dovecot in the foreground as an unprivileged process
+// tree, on 127.0.0.1 with implicit TLS only (a CA made for this run), one
+// passwd-file user and a Maildir.
+type dovecot struct {
+	t       *testing.T
+	bin     string
+	dir     string
+	port    int
+	caFile  string
+	pool    *x509.CertPool
+	cmd     *exec.Cmd
+	maildir string
+	uid     int
+	gid     int
+	seq     int
+}
+
+func startDovecot(t *testing.T, bin string) *dovecot {
+	t.Helper()
+	// Not t.TempDir: Dovecot's unprivileged processes must traverse the
+	// path, and its unix sockets need a short one.
+	dir, err := os.MkdirTemp("/tmp", "gs-dove-")
+	must(t, err)
+	must(t, os.Chmod(dir, 0o755))
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	d := &dovecot{t: t, bin: bin, dir: dir, port: freePort(t), uid: os.Getuid(), gid: os.Getgid()}
+	login, internal := currentUser(), currentUser()
+	if os.Getuid() == 0 {
+		// Dovecot refuses to run mail or login processes as root.
+		mail, err := user.Lookup("mail")
+		if err != nil {
+			t.Fatalf("dovecot as root needs the mail user: %v", err)
+		}
+		d.uid, _ = strconv.Atoi(mail.Uid)
+		d.gid, _ = strconv.Atoi(mail.Gid)
+		login, internal = "dovenull", "dovecot"
+	}
+	d.maildir = filepath.Join(dir, "mail", "Maildir")
+	for _, sub := range []string{"cur", "new", "tmp"} {
+		must(t, os.MkdirAll(filepath.Join(d.maildir, sub), 0o755))
+	}
+	chownAll(t, filepath.Join(dir, "mail"), d.uid, d.gid)
+
+	caPEM, certPEM, keyPEM := newCA(t)
+	must(t, os.WriteFile(filepath.Join(dir, "cert.pem"), certPEM, 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, "key.pem"), keyPEM, 0o600))
+	d.caFile = filepath.Join(dir, "ca.pem")
+	must(t, os.WriteFile(d.caFile, caPEM, 0o644))
+	d.pool = x509.NewCertPool()
+	d.pool.AppendCertsFromPEM(caPEM)
+
+	// Gmail accepts the app password with or without its spaces; this
+	// server knows it without, as the user's secret may hold either.
+	must(t, os.WriteFile(filepath.Join(dir, "passwd"),
+		fmt.Appendf(nil, "%s:{PLAIN}%s:%d:%d::%s\n", imapUser, compactPass, d.uid, d.gid, filepath.Join(dir, "mail")), 0o644))
+	conf := fmt.Sprintf(`base_dir = %[1]s/run
+state_dir = %[1]s/run
+instance_name = gs-e2e-%[2]d
+protocols = imap
+listen = 127.0.0.1
+log_path = %[1]s/dovecot.log
+default_login_user = %[3]s
+default_internal_user = %[4]s
+default_internal_group = %[4]s
+ssl = required
+ssl_cert = <%[1]s/cert.pem
+ssl_key = <%[1]s/key.pem
+auth_mechanisms = plain
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%%u %[1]s/passwd
+}
+userdb {
+  driver = passwd-file
+  args = username_format=%%u %[1]s/passwd
+}
+mail_location = maildir:~/Maildir
+first_valid_uid = 1
+service imap-login {
+  chroot =
+  inet_listener imap {
+    port = 0
+  }
+  inet_listener imaps {
+    port = %[2]d
+    ssl = yes
+  }
+}
+service anvil {
+  chroot =
+}
+`, dir, d.port, login, internal)
+	must(t, os.WriteFile(filepath.Join(dir, "dovecot.conf"), []byte(conf), 0o644))
+	d.start()
+	t.Cleanup(d.stop)
+	return d
+}
+
+const compactPass = "abcdefghijklmnop"
+
+func currentUser() string {
+	u, err := user.Current()
+	if err != nil {
+		return "nobody"
+	}
+	return u.Username
+}
+
+// start runs Dovecot and waits until it completes a TLS handshake with a
+// client that trusts only this run's CA.
+func (d *dovecot) start() {
+	d.t.Helper()
+	d.cmd = exec.Command(d.bin, "-F", "-c", filepath.Join(d.dir, "dovecot.conf"))
+	d.cmd.Stdout, d.cmd.Stderr = io.Discard, io.Discard
+	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	must(d.t, d.cmd.Start())
+	for range 200 {
+		c, err := tls.Dial("tcp", d.addr(), d.tlsConfig())
+		if err == nil {
+			c.Close()
+			return
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	d.t.Fatalf("dovecot did not start:\n%s", d.log())
+}
+
+// stop is a clean shutdown (SIGTERM to the master); it returns when the
+// master's pid file is gone, so the next start does not find it running.
+func (d *dovecot) stop() {
+	if d.cmd == nil || d.cmd.Process == nil {
+		return
+	}
+	_ = d.cmd.Process.Signal(syscall.SIGTERM)
+	_ = d.cmd.Wait()
+	d.cmd = nil
+	for range 250 {
+		if _, err := os.Stat(filepath.Join(d.dir, "run", "master.pid")); os.IsNotExist(err) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	d.t.Errorf("dovecot left its pid file behind:\n%s", d.log())
+}
+
+// crash kills the master and every Dovecot process with SIGKILL: the
+// connections drop at once, as when a server dies.
+func (d *dovecot) crash() {
+	d.t.Helper()
+	must(d.t, syscall.Kill(-d.cmd.Process.Pid, syscall.SIGKILL))
+	_ = d.cmd.Wait()
+	d.cmd = nil
+	// The stale pid file names a dead process: Dovecot starts over it.
+}
+
+func (d *dovecot) log() string {
+	b, _ := os.ReadFile(filepath.Join(d.dir, "dovecot.log"))
+	return string(b)
+}
+
+func (d *dovecot) addr() string { return fmt.Sprintf("127.0.0.1:%d", d.port) }
+
+func (d *dovecot) tlsConfig() *tls.Config {
+	return &tls.Config{RootCAs: d.pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
+}
+
+// deliver puts a mail into Maildir/new as a local delivery agent would.
+// Dovecot takes the file's mtime as the received date (IMAP INTERNALDATE),
+// which the sync's SINCE window is about: now, unless a time is given.
+func (d *dovecot) deliver(raw []byte, received ...time.Time) {
+	d.t.Helper()
+	d.seq++
+	now := time.Now()
+	name := fmt.Sprintf("%d.M%07dP%d.e2e", now.Unix(), d.seq, os.Getpid())
+	p := filepath.Join(d.maildir, "new", name)
+	must(d.t, os.WriteFile(p, raw, 0o644))
+	must(d.t, os.Chown(p, d.uid, d.gid))
+	if len(received) > 0 {
+		must(d.t, os.Chtimes(p, received[0], received[0]))
+	}
+}
+
+// dial logs in as the user: a mail client's view of the mailbox.
+func (d *dovecot) dial() *imapclient.Client {
+	d.t.Helper()
+	c, err := imapclient.DialTLS(d.addr(), &imapclient.Options{TLSConfig: d.tlsConfig()})
+	must(d.t, err)
+	must(d.t, c.Login(imapUser, compactPass).Wait())
+	_, err = c.Select("INBOX", &imap.SelectOptions{ReadOnly: true}).Wait()
+	must(d.t, err)
+	return c
+}
+
+// mailState is uid → flags for every mail in INBOX.
+func (d *dovecot) mailState() map[uint32][]imap.Flag {
+	d.t.Helper()
+	c := d.dial()
+	defer c.Close()
+	out := map[uint32][]imap.Flag{}
+	msgs, err := c.Fetch(imap.SeqSet{{Start: 1, Stop: 0}}, &imap.FetchOptions{UID: true, Flags: true}).Collect()
+	if err != nil { // an empty mailbox has no message 1
+		return out
+	}
+	for _, m := range msgs {
+		out[uint32(m.UID)] = m.Flags
+	}
+	return out
+}
+
+// search is the server's own answer to a query, independent of the adapter.
+func (d *dovecot) search(c *imap.SearchCriteria) []uint32 {
+	d.t.Helper()
+	cl := d.dial()
+	defer cl.Close()
+	data, err := cl.UIDSearch(c, nil).Wait()
+	must(d.t, err)
+	var out []uint32
+	for _, u := range data.AllUIDs() {
+		out = append(out, uint32(u))
+	}
+	slices.Sort(out)
+	return out
+}
+
+func chownAll(t *testing.T, root string, uid, gid int) {
+	t.Helper()
+	must(t, filepath.Walk(root, func(p string, _ os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Lchown(p, uid, gid)
+	}))
+}
+
+// newCA makes a CA for this run and a server certificate for 127.0.0.1 and
+// localhost signed by it (ECDSA P-256). Only the CA goes to the function,
+// through GAROON_SYNC_IMAP_CA_FILE, as a test server's would.
+func newCA(t *testing.T) (caPEM, certPEM, keyPEM []byte) {
+	t.Helper()
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	must(t, err)
+	ca := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "garoon-calendar-sync e2e CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
+	must(t, err)
+	ca, err = x509.ParseCertificate(caDER)
+	must(t, err)
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	must(t, err)
+	leaf := &x509.Certificate{
+		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "localhost"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		KeyUsage:    x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		DNSNames:    []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, leaf, ca, &key.PublicKey, caKey)
+	must(t, err)
+	kb, err := x509.MarshalECPrivateKey(key)
+	must(t, err)
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
+		pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb})
+}
