@@ -93,10 +93,41 @@ func (s *logBuffer) String() string {
 
 func startLambda(t *testing.T, rie, boot string, env []string) *lambda {
 	t.Helper()
+	t.Cleanup(lockRuntimeAPI(t))
 	l := &lambda{t: t, rie: rie, boot: boot, env: env, out: &logBuffer{}}
 	l.start()
 	t.Cleanup(l.stop)
 	return l
+}
+
+// lockRuntimeAPI takes a machine-wide lock on the Runtime API port and
+// returns its release. Two test processes (make test in two clones, or
+// go test -count=2 of several packages) would otherwise start emulators
+// that fight over 127.0.0.1:9001, and one's runtime could take the other's
+// invocations.
+func lockRuntimeAPI(t *testing.T) func() {
+	t.Helper()
+	f, err := os.OpenFile(filepath.Join(os.TempDir(), "garoon-calendar-sync-runtime-api-9001.lock"), os.O_CREATE|os.O_RDONLY, 0o644)
+	must(t, err)
+	start := time.Now()
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			break
+		}
+		if err != syscall.EWOULDBLOCK || time.Since(start) > 5*time.Minute {
+			f.Close()
+			t.Fatalf("lock the Runtime API port: %v (waited %v)", err, time.Since(start).Round(time.Second))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Logf("waited %v for another test process's emulator", d.Round(time.Millisecond))
+	}
+	return func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}
 }
 
 // start is a cold start: a new emulator, which starts the bootstrap on the
@@ -147,7 +178,7 @@ func (l *lambda) restart() {
 // scenarios run one after the other.
 func waitRuntimeAPIFree(t *testing.T) {
 	t.Helper()
-	for range 250 {
+	for range 1500 { // 30 s: a test process without the lock may hold it
 		ln, err := net.Listen("tcp", "127.0.0.1:9001")
 		if err == nil {
 			ln.Close()

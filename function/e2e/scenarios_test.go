@@ -98,7 +98,7 @@ func TestKilledMidRun(t *testing.T) {
 		{"events", func() int { return len(w.cal.Events()) }, 1 + rng.IntN(13)},
 		{"events", func() int { return len(w.cal.Events()) }, 14 + rng.IntN(13)},
 		{"events", func() int { return len(w.cal.Events()) }, 27 + rng.IntN(13)},
-		{"edits", updated, 1 + rng.IntN(4)},
+		{"edits", updated, 1 + rng.IntN(3)}, // of 5: the run is still going when it dies
 	}
 	for _, p := range points {
 		go w.fn.post(w.fn.nextRequestID()) // its answer is lost with the runtime
