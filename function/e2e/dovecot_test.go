@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -204,6 +205,11 @@ func (d *dovecot) crash() {
 func (d *dovecot) log() string {
 	b, _ := os.ReadFile(filepath.Join(d.dir, "dovecot.log"))
 	return string(b)
+}
+
+// logins is how many IMAP logins the server has logged.
+func (d *dovecot) logins() int {
+	return strings.Count(d.log(), "imap-login: Info: Login: user=<"+imapUser+">")
 }
 
 func (d *dovecot) addr() string { return fmt.Sprintf("127.0.0.1:%d", d.port) }
