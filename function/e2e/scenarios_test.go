@@ -282,8 +282,14 @@ func TestCalendarSlow(t *testing.T) {
 	if hung.err() == "" || time.Since(start) > 20*time.Second {
 		t.Fatalf("a hung calendar: %v", hung.resp)
 	}
-	if len(w.summaries(id)) > 1 {
-		t.Errorf("two summary lines for one run")
+	switch n := len(w.summaries(id)); {
+	case n > 1:
+		t.Errorf("%d summary lines for one run", n)
+	case n == 0:
+		// The Calendar client has no deadline of its own inside the run's
+		// Reserve, so the call holds the run until Lambda stops it: no
+		// summary line, no metrics for this run (reported with the suite).
+		t.Logf("NOTE: the hung run was stopped at the timeout before its summary line and metrics")
 	}
 	w.cal.Delay(0)
 	for range 3 { // the emulator starts a new runtime if it had to stop one
