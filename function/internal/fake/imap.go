@@ -2,6 +2,7 @@ package fake
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -13,11 +14,14 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"maps"
 	"math/big"
 	"net"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -29,23 +33,34 @@ import (
 
 // IMAPServer is an in-process IMAP server (go-imap v2's imapmemserver)
 // speaking implicit TLS on 127.0.0.1 with a self-signed certificate, with one
-// user and an INBOX. It counts the commands it receives and can drop a
-// connection in the middle of a FETCH or refuse logins.
+// user and an INBOX that accepts custom keywords (PERMANENTFLAGS has \*).
+//
+// It counts the commands clients send and injects the faults a real server
+// shows: a connection cut in the middle of a FETCH response, a FETCH that
+// never answers, refused logins, a mailbox recreated under a new
+// UIDVALIDITY, and a mailbox that refuses keywords.
+//
+// Inspection (Messages, WithFlag) goes through a second, plain listener that
+// is neither counted nor subject to the faults.
 type IMAPServer struct {
-	Addr     string         // host:port
+	Addr     string         // host:port, implicit TLS
 	CAPEM    []byte         // the certificate to trust, PEM
 	CertPool *x509.CertPool // the same, as a pool
 
-	user, pass string
-	mem        *imapmemserver.User
-	srv        *imapserver.Server
-	ln         net.Listener
+	user, pass  string
+	mem         *imapmemserver.User
+	srv         *imapserver.Server
+	inspectAddr string
+	closed      chan struct{}
+	closeOnce   sync.Once
 
-	mu        sync.Mutex
-	commands  map[string]int
-	dropFetch int
-	failLogin bool
-	conns     []net.Conn
+	mu         sync.Mutex
+	commands   map[string]int
+	conns      map[*imapConn]struct{}
+	dropFetch  int
+	stallFetch int
+	loginErr   *imap.Error
+	noKeywords bool
 }
 
 // StartIMAP starts a server with one user whose INBOX is empty.
@@ -56,7 +71,12 @@ func StartIMAP(user, pass string) (*IMAPServer, error) {
 	}
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(caPEM)
-	s := &IMAPServer{CAPEM: caPEM, CertPool: pool, user: user, pass: pass, commands: map[string]int{}}
+	s := &IMAPServer{
+		CAPEM: caPEM, CertPool: pool, user: user, pass: pass,
+		closed:   make(chan struct{}),
+		commands: map[string]int{},
+		conns:    map[*imapConn]struct{}{},
+	}
 	mem := imapmemserver.New()
 	s.mem = imapmemserver.NewUser(user, pass)
 	if err := s.mem.Create("INBOX", nil); err != nil {
@@ -65,42 +85,52 @@ func StartIMAP(user, pass string) (*IMAPServer, error) {
 	mem.AddUser(s.mem)
 	s.srv = imapserver.New(&imapserver.Options{
 		NewSession: func(c *imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			s.mu.Lock()
-			s.conns = append(s.conns, c.NetConn())
-			s.mu.Unlock()
-			return &countingSession{Session: mem.NewSession(), srv: s, conn: c.NetConn()}, nil, nil
+			sess := mem.NewSession()
+			if ic, ok := c.NetConn().(*imapConn); ok {
+				return &faultySession{Session: sess, srv: s, conn: ic}, nil, nil
+			}
+			return sess, nil, nil // the inspection listener
 		},
 		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}}, // like Gmail
-		InsecureAuth: true,                               // the listener itself is TLS
+		InsecureAuth: true,                               // the public listener is TLS; the other is loopback inspection
 		Logger:       log.New(io.Discard, "", 0),
 	})
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	tcp, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	s.ln, s.Addr = ln, ln.Addr().String()
-	go s.srv.Serve(ln) //nolint:errcheck // ends with Close
+	inspect, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tcp.Close()
+		return nil, err
+	}
+	ln := tls.NewListener(tcp, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	s.Addr, s.inspectAddr = tcp.Addr().String(), inspect.Addr().String()
+	go s.srv.Serve(&countingListener{Listener: ln, srv: s}) //nolint:errcheck // ends with Close
+	go s.srv.Serve(inspect)                                 //nolint:errcheck // ends with Close
 	return s, nil
 }
 
 // Close stops the server and drops its connections.
 func (s *IMAPServer) Close() error {
+	s.closeOnce.Do(func() { close(s.closed) })
 	s.CloseConnections()
 	return s.srv.Close()
 }
 
 // CloseConnections drops every open client connection (a server restart
-// from the client's point of view); the mailbox stays.
+// or an idle timeout, from the client's point of view); the mailbox stays.
 func (s *IMAPServer) CloseConnections() {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, c := range s.conns {
+	conns := slices.Collect(maps.Keys(s.conns))
+	s.mu.Unlock()
+	for _, c := range conns {
 		c.Close()
 	}
-	s.conns = nil
 }
 
-// Append adds a mail to INBOX with the given internal date and returns its UID.
+// Append adds a mail to INBOX with the given internal date. UIDs are given
+// in order from 1 (and from 1 again after RecreateInbox).
 func (s *IMAPServer) Append(raw []byte, received time.Time) error {
 	_, err := s.mem.Append("INBOX", literal{bytes.NewReader(raw), int64(len(raw))}, &imap.AppendOptions{Time: received})
 	return err
@@ -113,6 +143,21 @@ type literal struct {
 
 func (l literal) Size() int64 { return l.n }
 
+// RecreateInbox deletes INBOX and creates it again, empty, under a new
+// UIDVALIDITY (what a server does when a mailbox is restored or rebuilt:
+// the old UIDs now name nothing, or other mails). Open connections are
+// dropped, as they still see the old mailbox.
+func (s *IMAPServer) RecreateInbox() error {
+	if err := s.mem.Delete("INBOX"); err != nil {
+		return err
+	}
+	if err := s.mem.Create("INBOX", nil); err != nil {
+		return err
+	}
+	s.CloseConnections()
+	return nil
+}
+
 // WriteCAFile writes the server's certificate to dir/imap-ca.pem, for
 // GAROON_SYNC_IMAP_CA_FILE.
 func (s *IMAPServer) WriteCAFile(dir string) (string, error) {
@@ -120,16 +165,14 @@ func (s *IMAPServer) WriteCAFile(dir string) (string, error) {
 	return p, os.WriteFile(p, s.CAPEM, 0o644)
 }
 
-// Commands returns how many of each command the server received (LOGIN,
-// SELECT, SEARCH, FETCH, STORE, …), counted per session call.
+// Commands returns how many of each command clients sent, by name in upper
+// case, counted on the wire: LOGIN, SELECT, SEARCH, FETCH, STORE, LOGOUT,
+// CAPABILITY, … A UID command counts under its base name (UID FETCH is
+// FETCH). Inspection through Messages is not counted.
 func (s *IMAPServer) Commands() map[string]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make(map[string]int, len(s.commands))
-	for k, v := range s.commands {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(s.commands)
 }
 
 // ResetCommands forgets the counts.
@@ -139,31 +182,65 @@ func (s *IMAPServer) ResetCommands() {
 	s.commands = map[string]int{}
 }
 
-// DropOnFetch makes the next n FETCH commands lose their connection before
-// answering.
+// DropOnFetch makes the next n FETCH commands lose their connection in the
+// middle of the response: the server writes half of its first write and
+// closes.
 func (s *IMAPServer) DropOnFetch(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.dropFetch = n
 }
 
-// FailLogin makes LOGIN fail as with a wrong password.
-func (s *IMAPServer) FailLogin(on bool) {
+// StallFetch makes the next n FETCH commands never answer: the server holds
+// the connection open until it is closed (CloseConnections, Close).
+func (s *IMAPServer) StallFetch(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.failLogin = on
+	s.stallFetch = n
+}
+
+// FailLogin makes LOGIN fail as Gmail does for a wrong password:
+// NO [AUTHENTICATIONFAILED] Invalid credentials (Failure).
+func (s *IMAPServer) FailLogin(on bool) {
+	var err *imap.Error
+	if on {
+		err = &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeAuthenticationFailed, Text: "Invalid credentials (Failure)"}
+	}
+	s.FailLoginWith(err)
+}
+
+// FailLoginWith makes LOGIN answer with err (e.g. Gmail's
+// NO [ALERT] Too many simultaneous connections. (Failure)); nil restores
+// normal logins.
+func (s *IMAPServer) FailLoginWith(err *imap.Error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loginErr = err
+}
+
+// DisallowKeywords makes SELECT announce PERMANENTFLAGS without \*, as a
+// server that stores only the system flags does.
+func (s *IMAPServer) DisallowKeywords(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.noKeywords = on
 }
 
 // Message is a mail's state in the fake mailbox.
 type Message struct {
 	UID   uint32
-	Flags []string
+	Flags []string // sorted
 }
 
-// Messages returns every mail's UID and flags, read over IMAP like a mail
-// client would.
+// Has reports whether the mail has flag (a keyword or a system flag such
+// as \Seen), ignoring case as IMAP does.
+func (m Message) Has(flag string) bool {
+	return slices.ContainsFunc(m.Flags, func(f string) bool { return strings.EqualFold(f, flag) })
+}
+
+// Messages returns every mail in INBOX with its flags, in UID order.
 func (s *IMAPServer) Messages() ([]Message, error) {
-	c, err := imapclient.DialTLS(s.Addr, &imapclient.Options{TLSConfig: &tls.Config{RootCAs: s.CertPool}})
+	c, err := imapclient.DialInsecure(s.inspectAddr, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -186,74 +263,246 @@ func (s *IMAPServer) Messages() ([]Message, error) {
 			for _, f := range m.Flags {
 				msg.Flags = append(msg.Flags, string(f))
 			}
-			sort.Strings(msg.Flags)
+			slices.Sort(msg.Flags)
 			out = append(out, msg)
 		}
 	}
 	_ = c.Logout().Wait()
-	// This inspection is not part of what the code under test sent.
-	s.mu.Lock()
-	for _, k := range []string{"LOGIN", "SELECT", "FETCH"} {
-		s.commands[k]--
-	}
-	s.mu.Unlock()
-	sort.Slice(out, func(i, j int) bool { return out[i].UID < out[j].UID })
+	slices.SortFunc(out, func(a, b Message) int { return cmp.Compare(a.UID, b.UID) })
 	return out, nil
 }
 
-// countingSession wraps the memory server's session to count commands and
-// inject faults.
-type countingSession struct {
+// WithFlag returns the UIDs of the mails that have flag, in order.
+func (s *IMAPServer) WithFlag(flag string) ([]uint32, error) {
+	msgs, err := s.Messages()
+	if err != nil {
+		return nil, err
+	}
+	var uids []uint32
+	for _, m := range msgs {
+		if m.Has(flag) {
+			uids = append(uids, m.UID)
+		}
+	}
+	return uids, nil
+}
+
+func (s *IMAPServer) count(name string) {
+	s.mu.Lock()
+	s.commands[name]++
+	s.mu.Unlock()
+}
+
+// take decrements *n and reports whether it was positive.
+func (s *IMAPServer) take(n *int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if *n <= 0 {
+		return false
+	}
+	*n--
+	return true
+}
+
+// countingListener hands the server connections that count what clients
+// send and can be cut.
+type countingListener struct {
+	net.Listener
+	srv *IMAPServer
+}
+
+func (l *countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	ic := &imapConn{Conn: c, srv: l.srv, done: make(chan struct{})}
+	l.srv.mu.Lock()
+	l.srv.conns[ic] = struct{}{}
+	l.srv.mu.Unlock()
+	return ic, nil
+}
+
+// imapConn is one client connection, above TLS.
+type imapConn struct {
+	net.Conn
+	srv  *IMAPServer
+	cmds commandScanner // only the server's reading goroutine uses it
+
+	mu        sync.Mutex
+	cut       bool // the next write is cut in half and the connection closed
+	done      chan struct{}
+	closeOnce sync.Once
+}
+
+func (c *imapConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	for _, name := range c.cmds.scan(p[:n]) {
+		c.srv.count(name)
+	}
+	return n, err
+}
+
+func (c *imapConn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	cut := c.cut
+	c.mu.Unlock()
+	if !cut {
+		return c.Conn.Write(p)
+	}
+	n, _ := c.Conn.Write(p[:max(1, len(p)/2)])
+	c.Close()
+	return n, net.ErrClosed
+}
+
+func (c *imapConn) Close() error {
+	c.closeOnce.Do(func() {
+		close(c.done)
+		c.srv.mu.Lock()
+		delete(c.srv.conns, c)
+		c.srv.mu.Unlock()
+	})
+	return c.Conn.Close()
+}
+
+// commandScanner finds the command names in the bytes a client sends:
+// "tag NAME …" or "tag UID NAME …" lines, skipping the literals
+// ({n} or {n+}) that commands such as APPEND and LOGIN may carry.
+type commandScanner struct {
+	line    []byte // the current line segment, up to maxKeep bytes
+	skip    int64  // literal bytes still to skip
+	counted bool   // the current command's name was read; the segments after its literals are not commands
+}
+
+const maxKeep = 256
+
+func (s *commandScanner) scan(p []byte) []string {
+	var names []string
+	for len(p) > 0 {
+		if s.skip > 0 {
+			n := min(s.skip, int64(len(p)))
+			s.skip -= n
+			p = p[n:]
+			continue
+		}
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			s.keep(p)
+			return names
+		}
+		s.keep(p[:i])
+		p = p[i+1:]
+		seg := bytes.TrimSuffix(s.line, []byte("\r"))
+		s.line = s.line[:0]
+		if !s.counted {
+			if name := commandName(seg); name != "" {
+				names = append(names, name)
+			}
+			s.counted = true
+		}
+		if n, ok := literalSize(seg); ok {
+			s.skip = n
+			continue
+		}
+		s.counted = false
+	}
+	return names
+}
+
+func (s *commandScanner) keep(b []byte) {
+	// The start says which command it is; the end whether a literal
+	// follows. Keep both ends of a long line.
+	s.line = append(s.line, b...)
+	if len(s.line) > 2*maxKeep {
+		s.line = append(s.line[:maxKeep], s.line[len(s.line)-maxKeep:]...)
+	}
+}
+
+// commandName reads "tag NAME" or "tag UID NAME"; anything else (an IDLE's
+// DONE, a SASL response) is not a command.
+func commandName(line []byte) string {
+	f := strings.Fields(string(line[:min(len(line), maxKeep)]))
+	if len(f) < 2 {
+		return ""
+	}
+	name := strings.ToUpper(f[1])
+	if name == "UID" && len(f) > 2 {
+		name = strings.ToUpper(f[2])
+	}
+	for _, r := range name {
+		if (r < 'A' || r > 'Z') && r != '-' {
+			return ""
+		}
+	}
+	return name
+}
+
+// literalSize reads the {n} or {n+} that ends a line before a literal.
+func literalSize(line []byte) (int64, bool) {
+	if !bytes.HasSuffix(line, []byte("}")) {
+		return 0, false
+	}
+	i := bytes.LastIndexByte(line, '{')
+	if i < 0 {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(strings.TrimSuffix(string(line[i+1:len(line)-1]), "+"), 10, 64)
+	return n, err == nil && n >= 0
+}
+
+// faultySession wraps the memory server's session to inject faults.
+type faultySession struct {
 	imapserver.Session
 	srv  *IMAPServer
-	conn net.Conn
+	conn *imapConn
 }
 
-func (c *countingSession) count(name string) {
-	c.srv.mu.Lock()
-	c.srv.commands[name]++
-	c.srv.mu.Unlock()
-}
-
-func (c *countingSession) Login(user, pass string) error {
-	c.count("LOGIN")
-	c.srv.mu.Lock()
-	fail := c.srv.failLogin
-	c.srv.mu.Unlock()
-	if fail {
-		return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeAuthenticationFailed, Text: "Invalid credentials (Failure)"}
+func (f *faultySession) Login(user, pass string) error {
+	f.srv.mu.Lock()
+	loginErr := f.srv.loginErr
+	f.srv.mu.Unlock()
+	if loginErr != nil {
+		return loginErr
 	}
-	return c.Session.Login(user, pass)
+	return f.Session.Login(user, pass)
 }
 
-func (c *countingSession) Select(mailbox string, options *imap.SelectOptions) (*imap.SelectData, error) {
-	c.count("SELECT")
-	return c.Session.Select(mailbox, options)
-}
-
-func (c *countingSession) Search(kind imapserver.NumKind, criteria *imap.SearchCriteria, options *imap.SearchOptions) (*imap.SearchData, error) {
-	c.count("SEARCH")
-	return c.Session.Search(kind, criteria, options)
-}
-
-func (c *countingSession) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *imap.FetchOptions) error {
-	c.count("FETCH")
-	c.srv.mu.Lock()
-	drop := c.srv.dropFetch > 0
-	if drop {
-		c.srv.dropFetch--
+func (f *faultySession) Select(mailbox string, options *imap.SelectOptions) (*imap.SelectData, error) {
+	data, err := f.Session.Select(mailbox, options)
+	f.srv.mu.Lock()
+	noKeywords := f.srv.noKeywords
+	f.srv.mu.Unlock()
+	if err == nil && noKeywords {
+		data.PermanentFlags = []imap.Flag{imap.FlagAnswered, imap.FlagFlagged, imap.FlagDeleted, imap.FlagSeen, imap.FlagDraft}
 	}
-	c.srv.mu.Unlock()
-	if drop {
-		c.conn.Close()
-		return errors.New("connection dropped by the fake")
-	}
-	return c.Session.Fetch(w, numSet, options)
+	return data, err
 }
 
-func (c *countingSession) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *imap.StoreFlags, options *imap.StoreOptions) error {
-	c.count("STORE")
-	return c.Session.Store(w, numSet, flags, options)
+func (f *faultySession) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *imap.FetchOptions) error {
+	if f.srv.take(&f.srv.stallFetch) {
+		select {
+		case <-f.conn.done:
+		case <-f.srv.closed:
+		}
+		return errors.New("fake IMAP: stalled FETCH ended by closing the connection")
+	}
+	if f.srv.take(&f.srv.dropFetch) {
+		f.conn.mu.Lock()
+		f.conn.cut = true
+		f.conn.mu.Unlock()
+	}
+	return f.Session.Fetch(w, numSet, options)
+}
+
+func (f *faultySession) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *imap.StoreFlags, options *imap.StoreOptions) error {
+	f.srv.mu.Lock()
+	noKeywords := f.srv.noKeywords
+	f.srv.mu.Unlock()
+	if noKeywords && slices.ContainsFunc(flags.Flags, func(f imap.Flag) bool { return !strings.HasPrefix(string(f), `\`) }) {
+		// What such a server does varies; refusing is the plainest.
+		return &imap.Error{Type: imap.StatusResponseTypeNo, Text: "keywords are not supported"}
+	}
+	return f.Session.Store(w, numSet, flags, options)
 }
 
 // selfSigned makes an ECDSA certificate for 127.0.0.1 and localhost.
@@ -262,17 +511,21 @@ func selfSigned() (tls.Certificate, []byte, error) {
 	if err != nil {
 		return tls.Certificate{}, nil, err
 	}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
+	if err != nil {
+		return tls.Certificate{}, nil, err
+	}
 	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(time.Now().UnixNano()),
+		SerialNumber:          serial,
 		Subject:               pkix.Name{CommonName: "garoon-sync fake IMAP"},
 		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
+		NotAfter:              time.Now().Add(7 * 24 * time.Hour),
 		IsCA:                  true,
 		BasicConstraintsValid: true,
 		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
 		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		DNSNames:              []string{"localhost"},
-		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
