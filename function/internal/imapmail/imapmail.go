@@ -1,20 +1,27 @@
 // Package imapmail is the Mailbox adapter over IMAP (github.com/emersion/go-imap/v2).
+//
 // A run costs a constant number of round trips whatever the mailbox size:
 // LOGIN, SELECT, one UID SEARCH, one batched UID FETCH of BODY.PEEK[] (never
-// setting \Seen), and one batched UID STORE of the processed keyword.
+// setting \Seen), one batched UID STORE of the processed keyword, LOGOUT.
+// One run is bounded in mails (Config.MaxMails, oldest first) and in bytes
+// (Config.MaxBytes); what is left comes next run.
 package imapmail
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -24,17 +31,31 @@ import (
 	"garoon-calendar-sync/shared/contract"
 )
 
-// DefaultMaxMails bounds one run; older mails go first, the rest next run.
-const DefaultMaxMails = 500
+const (
+	// DefaultMaxMails bounds the mails of one run; the oldest (lowest UID)
+	// go first, the rest next run.
+	DefaultMaxMails = 500
+	// DefaultMaxBytes bounds the mail bytes one run holds in memory: the
+	// function has 128 MB, and anyone can send a large mail with the Garoon
+	// sender's From. A Garoon notice is a few kilobytes.
+	DefaultMaxBytes = 24 << 20
+	// MaxMailSize: larger mails are not fetched at all (SEARCH SMALLER).
+	// It matches what the parser reads.
+	MaxMailSize = 10 << 20
 
-// MaxMailSize: larger mails are not fetched at all. A Garoon notice is a few
-// kilobytes; a 128 MB function must not buffer a stranger's attachment.
-const MaxMailSize = 10 << 20
+	dialTimeout   = 30 * time.Second
+	logoutTimeout = 5 * time.Second
+)
 
 // ErrAuth means the server refused the login.
 var ErrAuth = errors.New("IMAP login refused: for Gmail, use an app password " +
 	"(Google Account → Security → 2-Step Verification → App passwords, https://myaccount.google.com/apppasswords), " +
 	"not your Google password, and check that IMAP is enabled in Gmail's settings")
+
+// ErrMailboxChanged means the mailbox's UIDVALIDITY changed between Fetch
+// and MarkProcessed: the mailbox was recreated and the UIDs may now name
+// other mails, so nothing was marked.
+var ErrMailboxChanged = errors.New("IMAP mailbox was recreated (UIDVALIDITY changed) since the mails were fetched; nothing was marked, the next run fetches them again")
 
 // Config configures the adapter.
 type Config struct {
@@ -42,17 +63,27 @@ type Config struct {
 	Username string
 	Password string
 	Mailbox  string      // default INBOX
-	TLS      *tls.Config // nil: system roots, ServerName from Addr
+	TLS      *tls.Config // nil: system roots; ServerName defaults to Addr's host
 	Keyword  string      // default contract.ProcessedKeyword
-	MaxMails int         // default DefaultMaxMails
+	MaxMails int         // mails per run; default DefaultMaxMails
+	MaxBytes int64       // mail bytes per run; default DefaultMaxBytes
 	Logger   *slog.Logger
 }
 
-// Client is a Mailbox for one run: it connects on first use and keeps the
-// connection for MarkProcessed. Close it when the run is over.
+// Client is a syncer.Mailbox for one run: it connects on first use and
+// keeps the connection for MarkProcessed. Close it when the run is over.
+// It is not safe for concurrent use.
 type Client struct {
-	cfg         Config
-	conn        *imapclient.Client
+	cfg  Config
+	sess *session
+	// uidValidity is the UIDVALIDITY the UIDs of the last Fetch belong to;
+	// 0 before any Fetch.
+	uidValidity uint32
+}
+
+type session struct {
+	imap        *imapclient.Client
+	conn        *boundedConn
 	uidValidity uint32
 }
 
@@ -69,224 +100,479 @@ func New(cfg Config) *Client {
 	if cfg.MaxMails <= 0 {
 		cfg.MaxMails = DefaultMaxMails
 	}
+	if cfg.MaxBytes <= 0 {
+		cfg.MaxBytes = DefaultMaxBytes
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Client{cfg: cfg}
 }
 
-// LoadCA reads a PEM file of CA certificates to trust besides the system's.
+// LoadCA reads a PEM file of CA certificates to trust besides the system's
+// (GAROON_SYNC_IMAP_CA_FILE).
 func LoadCA(path string) (*x509.CertPool, error) {
 	pem, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("read IMAP CA file: %w", err)
 	}
 	pool, err := x509.SystemCertPool()
 	if err != nil || pool == nil {
 		pool = x509.NewCertPool()
 	}
 	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("%s: no PEM certificate in it", path)
+		return nil, fmt.Errorf("IMAP CA file %s has no PEM certificate in it", path)
 	}
 	return pool, nil
 }
 
-// connect dials with TLS under ctx, logs in and selects the mailbox.
-func (c *Client) connect(ctx context.Context) error {
-	if c.conn != nil {
-		return nil
-	}
-	tlsCfg := c.cfg.TLS
-	if tlsCfg == nil {
-		tlsCfg = &tls.Config{MinVersion: tls.VersionTLS12}
-	}
-	if tlsCfg.ServerName == "" {
-		host, _, _ := net.SplitHostPort(c.cfg.Addr)
-		tlsCfg = tlsCfg.Clone()
-		tlsCfg.ServerName = host
-	}
-	d := &tls.Dialer{NetDialer: &net.Dialer{Timeout: 30 * time.Second}, Config: tlsCfg}
-	raw, err := d.DialContext(ctx, "tcp", c.cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("connect to IMAP server %s: %w", c.cfg.Addr, err)
-	}
-	if dl, ok := ctx.Deadline(); ok {
-		// A hung server must not outlive the run.
-		_ = raw.SetDeadline(dl)
-	}
-	conn := imapclient.New(raw, nil)
-	stop := context.AfterFunc(ctx, func() { _ = raw.SetDeadline(time.Now()) })
-	defer stop()
-
-	if err := conn.WaitGreeting(); err != nil {
-		conn.Close()
-		return fmt.Errorf("IMAP server %s: greeting: %w", c.cfg.Addr, ctxErr(ctx, err))
-	}
-	if err := conn.Login(c.cfg.Username, c.cfg.Password).Wait(); err != nil {
-		conn.Close()
-		return loginError(c.cfg.Addr, c.cfg.Username, ctxErr(ctx, err))
-	}
-	sel, err := conn.Select(c.cfg.Mailbox, nil).Wait()
-	if err != nil {
-		conn.Close()
-		var ie *imap.Error
-		if errors.As(err, &ie) && ie.Type == imap.StatusResponseTypeNo {
-			return fmt.Errorf("IMAP mailbox %q not found on %s (set imap_mailbox in the secret; Gmail labels are mailboxes): %w", c.cfg.Mailbox, c.cfg.Addr, err)
-		}
-		return fmt.Errorf("select IMAP mailbox %q: %w", c.cfg.Mailbox, ctxErr(ctx, err))
-	}
-	if len(sel.PermanentFlags) > 0 && !slices.Contains(sel.PermanentFlags, imap.FlagWildcard) &&
-		!slices.Contains(sel.PermanentFlags, imap.Flag(c.cfg.Keyword)) {
-		conn.Close()
-		return fmt.Errorf("IMAP mailbox %q does not allow the keyword %s (PERMANENTFLAGS has no \\*): this server cannot record what was processed", c.cfg.Mailbox, c.cfg.Keyword)
-	}
-	if c.uidValidity != 0 && sel.UIDValidity != c.uidValidity {
-		conn.Close()
-		return fmt.Errorf("IMAP mailbox %q was recreated (UIDVALIDITY %d → %d) during the run; not marking mails by stale UIDs", c.cfg.Mailbox, c.uidValidity, sel.UIDValidity)
-	}
-	c.uidValidity = sel.UIDValidity
-	c.conn = conn
-	c.cfg.Logger.Debug("imap connected", "addr", c.cfg.Addr, "mailbox", c.cfg.Mailbox, "messages", sel.NumMessages)
-	return nil
-}
-
-func loginError(addr, user string, err error) error {
-	var ie *imap.Error
-	if errors.As(err, &ie) {
-		text := strings.ToLower(ie.Text)
-		switch {
-		case ie.Code == imap.ResponseCodeAuthenticationFailed || strings.Contains(text, "invalid credentials") ||
-			strings.Contains(text, "authentication failed") || strings.Contains(text, "application-specific password"):
-			return fmt.Errorf("login as %s on %s: %w (server said: %s)", user, addr, ErrAuth, ie.Text)
-		case strings.Contains(text, "too many simultaneous connections") || ie.Code == imap.ResponseCodeLimit:
-			return fmt.Errorf("login as %s on %s: the server limits simultaneous connections (Gmail allows 15 per account; close other mail clients or wait): %w", user, addr, err)
-		}
-		if ie.Type == imap.StatusResponseTypeNo {
-			return fmt.Errorf("login as %s on %s: %w (server said: %s)", user, addr, ErrAuth, ie.Text)
-		}
-	}
-	return fmt.Errorf("login as %s on %s: %w", user, addr, err)
-}
-
-// ctxErr prefers the context's error: a deadline cut the connection.
-func ctxErr(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return fmt.Errorf("%w (%v)", ctx.Err(), err)
-	}
-	return err
-}
-
 // Fetch implements syncer.Mailbox: one UID SEARCH, then one UID FETCH.
+//
+// IMAP's SINCE compares dates in the server's time zone, so the search
+// starts a day before since: Fetch may return mails up to a day older than
+// since, never fewer. The sender is searched by its address; a non-ASCII
+// address (which Gmail's SEARCH does not take) is searched by its ASCII
+// part and matched here.
 func (c *Client) Fetch(ctx context.Context, sender string, since time.Time) ([]syncer.Mail, error) {
-	if err := c.connect(ctx); err != nil {
+	s, err := c.session(ctx)
+	if err != nil {
 		return nil, err
 	}
-	stop := context.AfterFunc(ctx, func() { c.abort() })
-	defer stop()
+	defer context.AfterFunc(ctx, func() { s.imap.Close() })()
+
 	criteria := &imap.SearchCriteria{
-		Since:   since,
 		NotFlag: []imap.Flag{imap.Flag(c.cfg.Keyword)},
-		Smaller: MaxMailSize,
+		Smaller: MaxMailSize + 1,
 	}
-	// Gmail's SEARCH rejects non-ASCII strings without CHARSET; an ASCII
-	// sender is searched on the server, anything else filtered here.
-	if isASCII(sender) && sender != "" {
-		criteria.Header = []imap.SearchCriteriaHeaderField{{Key: "From", Value: sender}}
+	if !since.IsZero() {
+		y, m, d := since.Date()
+		criteria.Since = time.Date(y, m, d-1, 0, 0, 0, 0, time.UTC)
 	}
-	data, err := c.conn.UIDSearch(criteria, nil).Wait()
+	term, match := searchFrom(sender)
+	if term != "" {
+		criteria.Header = []imap.SearchCriteriaHeaderField{{Key: "From", Value: term}}
+	}
+	t0 := time.Now()
+	data, err := s.imap.UIDSearch(criteria, nil).Wait()
 	if err != nil {
 		c.drop()
-		return nil, fmt.Errorf("IMAP search: %w", ctxErr(ctx, err))
+		return nil, c.callError(ctx, "UID SEARCH", err)
 	}
 	uids := data.AllUIDs()
 	slices.Sort(uids)
+	c.uidValidity = s.uidValidity
+	c.cfg.Logger.Debug("imap search", "found", len(uids), "took", time.Since(t0))
 	if len(uids) > c.cfg.MaxMails {
 		c.cfg.Logger.Info("imap: more mails than one run takes; the rest come next run", "found", len(uids), "max", c.cfg.MaxMails)
 		uids = uids[:c.cfg.MaxMails]
 	}
-	c.cfg.Logger.Debug("imap search", "found", len(uids))
 	if len(uids) == 0 {
 		return nil, nil
 	}
+	return c.fetch(ctx, s, uids, match)
+}
+
+// fetch streams the bodies of uids, keeping those that fit the run's byte
+// budget (oldest first; a mail that does not fit is left for the next run,
+// and later, smaller ones may still fit).
+func (c *Client) fetch(ctx context.Context, s *session, uids []imap.UID, match func(raw []byte) bool) ([]syncer.Mail, error) {
+	t0 := time.Now()
 	section := &imap.FetchItemBodySection{Peek: true}
-	msgs, err := c.conn.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{
+	cmd := s.imap.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{
 		UID: true, InternalDate: true, BodySection: []*imap.FetchItemBodySection{section},
-	}).Collect()
-	if err != nil {
+	})
+	budget := c.cfg.MaxBytes
+	out := make([]syncer.Mail, 0, len(uids))
+	var left, others int
+	var readErr error
+	for readErr == nil {
+		msg := cmd.Next()
+		if msg == nil {
+			break
+		}
+		var m syncer.Mail
+		m, readErr = readMail(msg, min(budget, MaxMailSize))
+		switch {
+		case readErr != nil, m.UID == 0:
+		case m.Raw == nil:
+			left++
+		case match != nil && !match(m.Raw):
+			others++
+		default:
+			budget -= int64(len(m.Raw))
+			out = append(out, m)
+		}
+	}
+	if readErr != nil {
+		// A body literal and imapclient's reading goroutine share one
+		// buffer: once a literal read failed, nothing more may be read
+		// from the command (not even by cmd.Close). The connection goes.
 		c.drop()
-		return nil, fmt.Errorf("IMAP fetch of %d mails: %w", len(uids), ctxErr(ctx, err))
+		return nil, c.callError(ctx, fmt.Sprintf("UID FETCH of %d mails", len(uids)), readErr)
 	}
-	out := make([]syncer.Mail, 0, len(msgs))
-	for _, m := range msgs {
-		raw := m.FindBodySection(section)
-		if raw == nil {
-			continue
-		}
-		if !isASCII(sender) && !strings.Contains(strings.ToLower(headerFrom(raw)), strings.ToLower(sender)) {
-			continue
-		}
-		out = append(out, syncer.Mail{UID: uint32(m.UID), Raw: raw, Received: m.InternalDate})
+	if err := cmd.Close(); err != nil {
+		c.drop()
+		return nil, c.callError(ctx, fmt.Sprintf("UID FETCH of %d mails", len(uids)), err)
 	}
-	slices.SortFunc(out, func(a, b syncer.Mail) int { return int(a.UID) - int(b.UID) })
+	slices.SortFunc(out, func(a, b syncer.Mail) int { return cmp.Compare(a.UID, b.UID) })
+	c.cfg.Logger.Debug("imap fetch", "mails", len(out), "bytes", c.cfg.MaxBytes-budget, "other_senders", others, "took", time.Since(t0))
+	if left > 0 {
+		c.cfg.Logger.Info("imap: mails over this run's byte budget are left for the next run", "left", left, "max_bytes", c.cfg.MaxBytes)
+	}
 	return out, nil
 }
 
+// readMail reads one message of the FETCH response. A body larger than limit
+// is skipped (Raw stays nil): the next Next discards it unread.
+func readMail(msg *imapclient.FetchMessageData, limit int64) (syncer.Mail, error) {
+	var m syncer.Mail
+	for item := msg.Next(); item != nil; item = msg.Next() {
+		switch item := item.(type) {
+		case imapclient.FetchItemDataUID:
+			m.UID = uint32(item.UID)
+		case imapclient.FetchItemDataInternalDate:
+			m.Received = item.Time
+		case imapclient.FetchItemDataBodySection:
+			if item.Literal == nil || m.Raw != nil || item.Literal.Size() > limit {
+				continue
+			}
+			raw := make([]byte, item.Literal.Size())
+			if _, err := io.ReadFull(item.Literal, raw); err != nil {
+				return m, err
+			}
+			m.Raw = raw
+		}
+	}
+	return m, nil
+}
+
 // MarkProcessed implements syncer.Mailbox: one UID STORE +FLAGS.SILENT.
+// If the connection was lost since Fetch, it reconnects once; it refuses
+// (ErrMailboxChanged) if the mailbox's UIDVALIDITY changed meanwhile.
 func (c *Client) MarkProcessed(ctx context.Context, uids []uint32) error {
 	if len(uids) == 0 {
 		return nil
 	}
-	if err := c.connect(ctx); err != nil {
-		return err
-	}
-	stop := context.AfterFunc(ctx, func() { c.abort() })
-	defer stop()
 	set := imap.UIDSet{}
 	for _, u := range uids {
 		set.AddNum(imap.UID(u))
 	}
-	flags := &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.Flag(c.cfg.Keyword)}}
-	err := c.conn.Store(set, flags, nil).Close()
-	if err != nil && ctx.Err() == nil {
+	reused := c.sess != nil
+	err := c.store(ctx, set)
+	var ie *imap.Error
+	if err != nil && reused && !errors.As(err, &ie) && !errors.Is(err, ErrMailboxChanged) && ctx.Err() == nil {
 		// The connection died since the fetch (a server restart, an idle
-		// timeout): reconnect once. connect refuses if UIDVALIDITY changed,
-		// so the UIDs still name the same mails.
+		// timeout). STORE +FLAGS is idempotent, so sending it again is safe
+		// even if the first one was applied.
 		c.cfg.Logger.Warn("imap store failed; reconnecting once", "error", err)
 		c.drop()
-		if err = c.connect(ctx); err == nil {
-			err = c.conn.Store(set, flags, nil).Close()
-		}
+		err = c.store(ctx, set)
 	}
 	if err != nil {
 		c.drop()
-		return fmt.Errorf("IMAP store of %s on %d mails: %w", c.cfg.Keyword, len(uids), ctxErr(ctx, err))
+		if errors.Is(err, ErrMailboxChanged) {
+			return err
+		}
+		return fmt.Errorf("mark %d mails %s: %w", len(uids), c.cfg.Keyword, err)
 	}
 	return nil
 }
 
-// Close logs out and closes the connection.
+func (c *Client) store(ctx context.Context, set imap.UIDSet) error {
+	s, err := c.session(ctx)
+	if err != nil {
+		return err
+	}
+	if c.uidValidity != 0 && s.uidValidity != c.uidValidity {
+		return fmt.Errorf("%w (mailbox %q on %s: UIDVALIDITY was %d, now %d)", ErrMailboxChanged, c.cfg.Mailbox, c.cfg.Addr, c.uidValidity, s.uidValidity)
+	}
+	defer context.AfterFunc(ctx, func() { s.imap.Close() })()
+	t0 := time.Now()
+	flags := &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.Flag(c.cfg.Keyword)}}
+	if err := s.imap.Store(set, flags, nil).Close(); err != nil {
+		return c.callError(ctx, "UID STORE", err)
+	}
+	c.cfg.Logger.Debug("imap store", "keyword", c.cfg.Keyword, "took", time.Since(t0))
+	return nil
+}
+
+// Close logs out and closes the connection. A connection already gone is
+// not an error.
 func (c *Client) Close() error {
-	if c.conn == nil {
+	s := c.sess
+	if s == nil {
 		return nil
 	}
-	conn := c.conn
-	c.conn = nil
-	_ = conn.Logout().Wait()
-	return conn.Close()
+	c.sess = nil
+	s.conn.limit(time.Now().Add(logoutTimeout))
+	_ = s.imap.Logout().Wait()
+	if err := s.imap.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+		return err
+	}
+	return nil
+}
+
+// session returns the open connection, bound to ctx's deadline, or opens
+// one: dial, TLS, greeting, LOGIN, SELECT.
+func (c *Client) session(ctx context.Context) (*session, error) {
+	if s := c.sess; s != nil {
+		select {
+		case <-s.imap.Closed():
+			c.drop() // the server hung up while we were idle
+		default:
+			s.conn.bound(ctx)
+			return s, nil
+		}
+	}
+	s, err := c.dial(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.sess = s
+	return s, nil
+}
+
+func (c *Client) dial(ctx context.Context) (*session, error) {
+	addr := c.cfg.Addr
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("IMAP address %q: want host:port, e.g. %s: %w", addr, contract.DefaultIMAPAddr, err)
+	}
+	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if c.cfg.TLS != nil {
+		tlsCfg = c.cfg.TLS.Clone()
+	}
+	if tlsCfg.ServerName == "" {
+		tlsCfg.ServerName = host
+	}
+	t0 := time.Now()
+	d := &tls.Dialer{NetDialer: &net.Dialer{Timeout: dialTimeout}, Config: tlsCfg}
+	raw, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, dialError(ctx, addr, err)
+	}
+	conn := &boundedConn{Conn: raw}
+	conn.bound(ctx)
+	cl := imapclient.New(conn, nil)
+	defer context.AfterFunc(ctx, func() { cl.Close() })()
+	fail := func(err error) (*session, error) {
+		cl.Close()
+		return nil, err
+	}
+	if err := cl.WaitGreeting(); err != nil {
+		if msg := refusal(err); msg != "" {
+			return fail(fmt.Errorf("IMAP server %s refused the connection: %s: %w", addr, msg, err))
+		}
+		return fail(c.callError(ctx, "greeting", err))
+	}
+	c.cfg.Logger.Debug("imap connected", "addr", addr, "took", time.Since(t0))
+	if err := cl.Login(c.cfg.Username, c.cfg.Password).Wait(); err != nil {
+		return fail(c.loginError(ctx, err))
+	}
+	sel, err := cl.Select(c.cfg.Mailbox, nil).Wait()
+	if err != nil {
+		var ie *imap.Error
+		if errors.As(err, &ie) && ie.Type == imap.StatusResponseTypeNo {
+			return fail(fmt.Errorf("IMAP mailbox %q not found on %s (imap_mailbox in the secret names it; Gmail labels are mailboxes, e.g. \"Garoon\"): %w", c.cfg.Mailbox, addr, err))
+		}
+		return fail(c.callError(ctx, fmt.Sprintf("SELECT %q", c.cfg.Mailbox), err))
+	}
+	// No PERMANENTFLAGS means every flag can be stored (RFC 3501 7.1).
+	if len(sel.PermanentFlags) > 0 && !slices.Contains(sel.PermanentFlags, imap.FlagWildcard) &&
+		!slices.ContainsFunc(sel.PermanentFlags, func(f imap.Flag) bool { return strings.EqualFold(string(f), c.cfg.Keyword) }) {
+		return fail(fmt.Errorf("IMAP mailbox %q on %s does not accept the keyword %s (its PERMANENTFLAGS %v have no \\*): "+
+			"this server cannot record which mails were processed; use a server or mailbox that stores keywords (Gmail does)",
+			c.cfg.Mailbox, addr, c.cfg.Keyword, sel.PermanentFlags))
+	}
+	c.cfg.Logger.Debug("imap selected", "mailbox", c.cfg.Mailbox, "messages", sel.NumMessages, "uidvalidity", sel.UIDValidity, "took", time.Since(t0))
+	return &session{imap: cl, conn: conn, uidValidity: sel.UIDValidity}, nil
 }
 
 // drop forgets a connection that failed, so the next call reconnects.
 func (c *Client) drop() {
-	if c.conn != nil {
-		c.conn.Close()
-		c.conn = nil
+	if c.sess != nil {
+		c.sess.imap.Close()
+		c.sess = nil
 	}
 }
 
-func (c *Client) abort() {
-	if c.conn != nil {
-		c.conn.Close()
+func (c *Client) loginError(ctx context.Context, err error) error {
+	addr, user := c.cfg.Addr, c.cfg.Username
+	var ie *imap.Error
+	if !errors.As(err, &ie) {
+		return c.callError(ctx, "LOGIN as "+user, err)
 	}
+	if msg := refusal(err); msg != "" {
+		return fmt.Errorf("login as %s on %s: %s: %w", user, addr, msg, err)
+	}
+	if ie.Type == imap.StatusResponseTypeNo {
+		return fmt.Errorf("login as %s on %s: %w (server said: %s)", user, addr, ErrAuth, ie.Text)
+	}
+	return fmt.Errorf("login as %s on %s: %w", user, addr, err)
+}
+
+// refusal explains the server refusing service for reasons other than the
+// password (Gmail's texts), or returns "".
+func refusal(err error) string {
+	var ie *imap.Error
+	if !errors.As(err, &ie) {
+		return ""
+	}
+	text := strings.ToLower(ie.Text)
+	switch {
+	case strings.Contains(text, "too many simultaneous connections"):
+		return "too many simultaneous connections (Gmail allows 15 IMAP connections per account; " +
+			"close other mail clients or an old sync script, or wait for idle ones to time out; the next run tries again)"
+	case strings.Contains(text, "bandwidth limits") || ie.Code == imap.ResponseCodeLimit:
+		return "the account is over the server's command or bandwidth limit (wait; the next run tries again)"
+	case ie.Code == imap.ResponseCodeUnavailable:
+		return "the server is temporarily unavailable (the next run tries again)"
+	}
+	return ""
+}
+
+func dialError(ctx context.Context, addr string, err error) error {
+	var (
+		unknown  x509.UnknownAuthorityError
+		hostname x509.HostnameError
+		invalid  x509.CertificateInvalidError
+	)
+	switch {
+	case expired(ctx) && errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("connect to IMAP server %s: no answer before the deadline: %w", addr, err)
+	case expired(ctx):
+		return fmt.Errorf("connect to IMAP server %s: no answer before the deadline: %w (%w)", addr, context.DeadlineExceeded, err)
+	case ctx.Err() != nil:
+		return fmt.Errorf("connect to IMAP server %s: %w (%w)", addr, ctx.Err(), err)
+	case errors.As(err, &unknown), errors.As(err, &hostname), errors.As(err, &invalid):
+		return fmt.Errorf("connect to IMAP server %s: its TLS certificate is not trusted (for a test server, put its CA in %s): %w", addr, contract.EnvIMAPCAFile, err)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return fmt.Errorf("connect to IMAP server %s: connection refused (check %s; Gmail is %s): %w", addr, contract.EnvIMAPAddr, contract.DefaultIMAPAddr, err)
+	}
+	return fmt.Errorf("connect to IMAP server %s: %w", addr, err)
+}
+
+// callError names the server and what was being done, and says when the
+// deadline (not the server) ended it: the conn's deadline may fire a moment
+// before ctx reports it.
+func (c *Client) callError(ctx context.Context, what string, err error) error {
+	switch {
+	case expired(ctx):
+		return fmt.Errorf("IMAP server %s: %s: no answer before the deadline: %w (%w)", c.cfg.Addr, what, context.DeadlineExceeded, err)
+	case ctx.Err() != nil:
+		return fmt.Errorf("IMAP server %s: %s: %w (%w)", c.cfg.Addr, what, ctx.Err(), err)
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed):
+		return fmt.Errorf("IMAP server %s: %s: the connection was lost: %w", c.cfg.Addr, what, err)
+	}
+	return fmt.Errorf("IMAP server %s: %s: %w", c.cfg.Addr, what, err)
+}
+
+func expired(ctx context.Context) bool {
+	dl, ok := ctx.Deadline()
+	return errors.Is(ctx.Err(), context.DeadlineExceeded) || ok && !time.Now().Before(dl)
+}
+
+// boundedConn keeps every read and write deadline within the current
+// call's context deadline. imapclient sets its own deadlines (30 s per
+// response, none while idle); without the bound, a server that stops
+// answering could outlive the Lambda invocation.
+type boundedConn struct {
+	net.Conn
+	max atomic.Int64 // Unix nanoseconds; 0: no bound
+}
+
+// bound makes ctx's deadline (or none) the bound from now on.
+func (c *boundedConn) bound(ctx context.Context) {
+	dl, _ := ctx.Deadline()
+	c.limit(dl)
+}
+
+func (c *boundedConn) limit(t time.Time) {
+	var n int64
+	if !t.IsZero() {
+		n = t.UnixNano()
+	}
+	c.max.Store(n)
+	_ = c.Conn.SetDeadline(t)
+}
+
+func (c *boundedConn) clamp(t time.Time) time.Time {
+	n := c.max.Load()
+	if n == 0 {
+		return t
+	}
+	if m := time.Unix(0, n); t.IsZero() || t.After(m) {
+		return m
+	}
+	return t
+}
+
+func (c *boundedConn) SetDeadline(t time.Time) error      { return c.Conn.SetDeadline(c.clamp(t)) }
+func (c *boundedConn) SetReadDeadline(t time.Time) error  { return c.Conn.SetReadDeadline(c.clamp(t)) }
+func (c *boundedConn) SetWriteDeadline(t time.Time) error { return c.Conn.SetWriteDeadline(c.clamp(t)) }
+
+// searchFrom returns the FROM search term for sender (its address, or the
+// longest ASCII part of a non-ASCII one), and, when the server cannot match
+// exactly, a check of a mail's From header to apply here.
+func searchFrom(sender string) (term string, match func(raw []byte) bool) {
+	addr := address(sender)
+	if addr == "" {
+		return "", nil
+	}
+	if isASCII(addr) {
+		return addr, nil
+	}
+	want := strings.ToLower(addr)
+	return longestASCII(addr), func(raw []byte) bool {
+		return strings.Contains(strings.ToLower(headerFrom(raw)), want)
+	}
+}
+
+// address returns the address in "Name <addr>", or the string without
+// (comments), trimmed.
+func address(s string) string {
+	if i := strings.LastIndexByte(s, '<'); i >= 0 {
+		s = s[i+1:]
+		if j := strings.IndexByte(s, '>'); j >= 0 {
+			s = s[:j]
+		}
+		return strings.TrimSpace(s)
+	}
+	var b strings.Builder
+	depth := 0
+	for i := 0; i < len(s); i++ {
+		switch ch := s[i]; {
+		case ch == '(':
+			depth++
+		case ch == ')' && depth > 0:
+			depth--
+		case depth == 0:
+			b.WriteByte(ch)
+		}
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// longestASCII returns the longest run of printable ASCII in s ("@example.jp"
+// of "通知@example.jp"), or "" if it is too short to narrow a search.
+func longestASCII(s string) string {
+	best, start := "", -1
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && s[i] > ' ' && s[i] < 0x7f {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 && i-start > len(best) {
+			best = s[start:i]
+		}
+		start = -1
+	}
+	if len(best) < 3 {
+		return ""
+	}
+	return best
 }
 
 func isASCII(s string) bool {
@@ -298,17 +584,27 @@ func isASCII(s string) bool {
 	return true
 }
 
-// headerFrom returns the raw From header of a mail.
+// headerFrom returns the From field of a mail's header, unfolded; the
+// fields of a repeated From are joined.
 func headerFrom(raw []byte) string {
 	s := string(raw[:min(len(raw), 64<<10)])
+	var out []string
+	in := false
 	for line := range strings.SplitSeq(s, "\n") {
 		line = strings.TrimRight(line, "\r")
 		if line == "" {
 			break
 		}
-		if len(line) > 5 && strings.EqualFold(line[:5], "from:") {
-			return line[5:]
+		switch {
+		case line[0] == ' ' || line[0] == '\t':
+			if in {
+				out[len(out)-1] += line
+			}
+		case len(line) >= 5 && strings.EqualFold(line[:5], "from:"):
+			out, in = append(out, line[5:]), true
+		default:
+			in = false
 		}
 	}
-	return ""
+	return strings.Join(out, ", ")
 }
