@@ -52,7 +52,12 @@ func splitMessage(raw []byte) (header, []byte, error) {
 		}
 		name, value, owned, inField = "", nil, false, false
 	}
+	// Errors name the header line by number and length, never by content:
+	// a malformed "header" is often a piece of a mail body, which must not
+	// reach the logs.
+	lineNo := 0
 	for {
+		lineNo++
 		i := bytes.IndexByte(rest, '\n')
 		if i < 0 {
 			return h, nil, errors.New("truncated mail: the header does not end in a blank line")
@@ -68,7 +73,7 @@ func splitMessage(raw []byte) (header, []byte, error) {
 		}
 		if line[0] == ' ' || line[0] == '\t' {
 			if !inField {
-				return h, nil, fmt.Errorf("malformed header: continuation line %q before any field", clipString(string(line)))
+				return h, nil, fmt.Errorf("malformed header: line %d (%d bytes) continues a field that does not exist", lineNo, len(line))
 			}
 			if name != "" {
 				// Unfold: drop the line break, keep one space.
@@ -82,7 +87,7 @@ func splitMessage(raw []byte) (header, []byte, error) {
 		flush()
 		colon := bytes.IndexByte(line, ':')
 		if colon <= 0 || !fieldName(bytes.TrimRight(line[:colon], " \t")) {
-			return h, nil, fmt.Errorf("malformed header line %q (truncated or not a mail?)", clipString(string(line)))
+			return h, nil, fmt.Errorf("malformed header line %d (%d bytes, no \"Name:\"): truncated or not a mail?", lineNo, len(line))
 		}
 		name, value, inField = wanted(bytes.TrimRight(line[:colon], " \t")), bytes.TrimLeft(line[colon+1:], " \t"), true
 	}

@@ -160,6 +160,14 @@ func (e *Engine) Run(ctx context.Context) (*Report, error) {
 		return rep, err
 	}
 
+	// Calendar calls must end before the reserve: a calendar that never
+	// answers still leaves time to mark what was applied and to report.
+	work := ctx
+	if dl, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		work, cancel = context.WithTimeout(ctx, dl.Sub(e.cfg.Now())-e.cfg.Reserve)
+		defer cancel()
+	}
 	v := newView(e.cal)
 	var stop error
 	for i, it := range items {
@@ -169,7 +177,7 @@ func (e *Engine) Run(ctx context.Context) (*Report, error) {
 			}
 			break
 		}
-		st, err := e.apply(ctx, v, it)
+		st, err := e.apply(work, v, it)
 		rep.add(st)
 		e.log(ctx, st)
 		if err != nil && !errors.Is(err, ErrRejected) {

@@ -417,3 +417,28 @@ func TestRequestsPerChangedEvent(t *testing.T) {
 		t.Errorf("mailbox: %d fetches %d stores", h.mb.fetches, h.mb.stores)
 	}
 }
+
+func TestHungCalendarLeavesTimeToMark(t *testing.T) {
+	h := newHarness(t)
+	h.mail("登録", "先", jan15)
+	h.mail("登録", "後", jan22)
+	inserts := 0
+	// The second insert answers only when its context ends.
+	h.cal.hang = func(ctx context.Context) error {
+		if inserts++; inserts == 2 {
+			<-ctx.Done()
+			return ctx.Err()
+		}
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5500*time.Millisecond)
+	defer cancel()
+	begin := time.Now()
+	rep, err := h.engine(func(c *Config) { c.Now = time.Now; c.Lookback = 100 * 365 * 24 * time.Hour }).Run(ctx)
+	if !errors.Is(err, context.DeadlineExceeded) || time.Since(begin) > 2*time.Second {
+		t.Fatalf("err %v after %v", err, time.Since(begin))
+	}
+	if rep.Marked != 1 || h.mb.unprocessed() != 1 {
+		t.Fatalf("marked %d, unprocessed %d: the applied mail must be marked before the deadline", rep.Marked, h.mb.unprocessed())
+	}
+}

@@ -79,8 +79,9 @@ type memCalendar struct {
 	cancelled map[string][]time.Time // series id -> cancelled occurrence starts
 	clock     time.Time
 	calls     map[string]int
-	fail      func(op string) error // injected failure, nil = none
-	onWrite   func()                // called inside each successful write, unlocked
+	fail      func(op string) error           // injected failure, nil = none
+	onWrite   func()                          // called inside each successful write, unlocked
+	hang      func(ctx context.Context) error // called first by Insert, unlocked: a calendar that does not answer
 }
 
 func newMemCalendar() *memCalendar {
@@ -154,7 +155,12 @@ func (c *memCalendar) write(op string, f func() (Event, error)) (Event, error) {
 	return ev, err
 }
 
-func (c *memCalendar) Insert(_ context.Context, ev Event) (Event, error) {
+func (c *memCalendar) Insert(ctx context.Context, ev Event) (Event, error) {
+	if c.hang != nil {
+		if err := c.hang(ctx); err != nil {
+			return Event{}, err
+		}
+	}
 	return c.write("insert", func() (Event, error) {
 		if _, ok := c.events[ev.ID]; ok {
 			return Event{}, ErrExists
