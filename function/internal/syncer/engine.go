@@ -170,6 +170,7 @@ func (e *Engine) Run(ctx context.Context) (*Report, error) {
 	}
 	v := newView(e.cal)
 	var stop error
+	applied := 0
 	for i, it := range items {
 		if e.nearDeadline(ctx) {
 			for _, rest := range items[i:] {
@@ -178,6 +179,18 @@ func (e *Engine) Run(ctx context.Context) (*Report, error) {
 			break
 		}
 		st, err := e.apply(work, v, it)
+		if err != nil && work.Err() != nil && ctx.Err() == nil && applied > 0 {
+			// The time budget ran out during this notice: like the ones
+			// after it, it is left for the next run. (A run that applied
+			// nothing at all fails instead, so a hung calendar alarms.)
+			st.Op, st.Err, st.Reason = OpDefer, nil, "time budget used up during this notice; left for the next run"
+			rep.add(st)
+			e.log(ctx, st)
+			for _, rest := range items[i+1:] {
+				rep.add(rest.step(OpDefer, "", "time budget used up; left for the next run"))
+			}
+			break
+		}
 		rep.add(st)
 		e.log(ctx, st)
 		if err != nil && !errors.Is(err, ErrRejected) {
@@ -188,6 +201,7 @@ func (e *Engine) Run(ctx context.Context) (*Report, error) {
 			break
 		}
 		done = append(done, it.mail.UID)
+		applied++
 	}
 
 	if !e.cfg.DryRun && len(done) > 0 {

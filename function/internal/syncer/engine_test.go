@@ -435,10 +435,22 @@ func TestHungCalendarLeavesTimeToMark(t *testing.T) {
 	defer cancel()
 	begin := time.Now()
 	rep, err := h.engine(func(c *Config) { c.Now = time.Now; c.Lookback = 100 * 365 * 24 * time.Hour }).Run(ctx)
-	if !errors.Is(err, context.DeadlineExceeded) || time.Since(begin) > 2*time.Second {
+	if err != nil || time.Since(begin) > 2*time.Second {
 		t.Fatalf("err %v after %v", err, time.Since(begin))
 	}
-	if rep.Marked != 1 || h.mb.unprocessed() != 1 {
-		t.Fatalf("marked %d, unprocessed %d: the applied mail must be marked before the deadline", rep.Marked, h.mb.unprocessed())
+	if rep.Marked != 1 || h.mb.unprocessed() != 1 || rep.Deferred != 1 {
+		t.Fatalf("marked %d, deferred %d, unprocessed %d: the applied mail must be marked before the deadline", rep.Marked, rep.Deferred, h.mb.unprocessed())
+	}
+}
+
+func TestHungCalendarFailsARunThatAppliedNothing(t *testing.T) {
+	h := newHarness(t)
+	h.mail("登録", "先", jan15)
+	h.cal.hang = func(ctx context.Context) error { <-ctx.Done(); return ctx.Err() }
+	ctx, cancel := context.WithTimeout(context.Background(), 5300*time.Millisecond)
+	defer cancel()
+	rep, err := h.engine(func(c *Config) { c.Now = time.Now; c.Lookback = 100 * 365 * 24 * time.Hour }).Run(ctx)
+	if !errors.Is(err, context.DeadlineExceeded) || rep.Failed != 1 {
+		t.Fatalf("err %v, report %+v", err, rep)
 	}
 }
