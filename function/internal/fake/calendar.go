@@ -79,6 +79,7 @@ type CalendarServer struct {
 	tokens       map[string]bool // access tokens issued and not expired
 	tokenSeq     int
 	calendars    map[string]map[string]*calStored
+	roles        map[string]string // access role by calendar; "owner" when absent
 	lastCreated  time.Time
 	idSeq        int
 	requests     []CalendarRequest
@@ -265,6 +266,26 @@ func (s *CalendarServer) MaxPageSize(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.maxPage = n
+}
+
+// SetAccessRole sets the account's role on a calendar ("owner", "writer",
+// "reader", "freeBusyReader"; default "owner"). list answers report it, and
+// on a calendar the account cannot write insert, update and delete answer
+// 403 requiredAccessLevel, as Google does.
+func (s *CalendarServer) SetAccessRole(calendarID, role string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.roles == nil {
+		s.roles = map[string]string{}
+	}
+	s.roles[calendarID] = role
+}
+
+func (s *CalendarServer) role(calendarID string) string {
+	if r := s.roles[calendarID]; r != "" {
+		return r
+	}
+	return "owner"
 }
 
 // AddCalendar creates an empty calendar (a secondary calendar's id).
@@ -541,6 +562,11 @@ func (s *CalendarServer) calendar(w http.ResponseWriter, r *http.Request) (map[s
 	if cal == nil {
 		return nil, calAPIError(w, http.StatusNotFound, "notFound", "Not Found")
 	}
+	if r.Method != http.MethodGet {
+		if role := s.role(r.PathValue("cal")); role != "owner" && role != "writer" {
+			return nil, calAPIError(w, http.StatusForbidden, "requiredAccessLevel", "You need to have writer access to this calendar.")
+		}
+	}
 	return cal, 0
 }
 
@@ -624,7 +650,8 @@ func (s *CalendarServer) list(w http.ResponseWriter, r *http.Request, _ []byte) 
 	for _, ev := range match[min(offset, len(match)):min(offset+size, len(match))] {
 		items = append(items, ev.res)
 	}
-	res := map[string]any{"kind": "calendar#events", "summary": r.PathValue("cal"), "timeZone": "Asia/Tokyo", "items": items}
+	res := map[string]any{"kind": "calendar#events", "summary": r.PathValue("cal"), "timeZone": "Asia/Tokyo",
+		"accessRole": s.role(r.PathValue("cal")), "items": items}
 	if offset+size < len(match) {
 		res["nextPageToken"] = "o" + strconv.Itoa(offset+size)
 	}
