@@ -80,6 +80,7 @@ type Retry struct {
 type Calendar struct {
 	svc        *calendar.Service
 	calendarID string
+	tokens     *tokenSource
 	retry      Retry
 	log        *slog.Logger
 }
@@ -152,8 +153,41 @@ func New(ctx context.Context, cfg Config) (*Calendar, error) {
 	if err != nil {
 		return nil, fmt.Errorf("calendar: new service: %w", err)
 	}
-	return &Calendar{svc: svc, calendarID: cfg.CalendarID, retry: cfg.Retry, log: cfg.Logger}, nil
+	return &Calendar{svc: svc, calendarID: cfg.CalendarID, tokens: tokens, retry: cfg.Retry, log: cfg.Logger}, nil
 }
+
+// CheckToken gets an access token now, with the refresh token. An error
+// wraps syncer.ErrInvalidGrant when Google refused the refresh token.
+func (c *Calendar) CheckToken(ctx context.Context) error {
+	return c.call(ctx, "token", func() error {
+		_, err := c.tokens.token(ctx)
+		return err
+	})
+}
+
+// AccessRole is the Google account's role on the calendar: "owner",
+// "writer", "reader" or "freeBusyReader"; the tool needs owner or writer.
+// It reads the role from an events.list answer, so it needs no scope beyond
+// the events one. A calendar that does not exist, or is not shared with the
+// account, gives an error wrapping syncer.ErrNotFound.
+func (c *Calendar) AccessRole(ctx context.Context) (string, error) {
+	var res *calendar.Events
+	err := c.call(ctx, "access role", func() (err error) {
+		res, err = c.svc.Events.List(c.calendarID).MaxResults(1).
+			PrivateExtendedProperty(propSync + "=1").Fields("accessRole").Context(ctx).Do()
+		return err
+	})
+	if err != nil {
+		if isGone(err) {
+			err = notFound{err}
+		}
+		return "", fmt.Errorf("calendar %s: %w", c.calendarID, err)
+	}
+	return res.AccessRole, nil
+}
+
+// CanWrite reports whether an access role lets the tool write events.
+func CanWrite(role string) bool { return role == "owner" || role == "writer" }
 
 // Get returns the event, a cancelled one included, or an error wrapping
 // syncer.ErrNotFound.

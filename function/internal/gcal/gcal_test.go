@@ -655,3 +655,57 @@ func TestNewRequiresCredentials(t *testing.T) {
 		t.Errorf("err = %v, want the missing keys named", err)
 	}
 }
+
+func TestCheckToken(t *testing.T) {
+	srv := startFake(t)
+	cal := newCal(t, srv)
+	if err := cal.CheckToken(ctxT(t)); err != nil {
+		t.Fatalf("good token: %v", err)
+	}
+	if n := srv.Count(fake.CalendarKindToken); n != 1 {
+		t.Errorf("%d token requests, want 1", n)
+	}
+
+	srv.InvalidGrant(true)
+	if err := newCal(t, srv).CheckToken(ctxT(t)); !errors.Is(err, syncer.ErrInvalidGrant) {
+		t.Errorf("revoked token: err = %v, want ErrInvalidGrant", err)
+	}
+	srv.InvalidGrant(false)
+	err := newCal(t, srv, func(c *gcal.Config) { c.ClientSecret = "wrong" }).CheckToken(ctxT(t))
+	if err == nil || errors.Is(err, syncer.ErrInvalidGrant) || !strings.Contains(err.Error(), "invalid_client") {
+		t.Errorf("wrong client secret: err = %v", err)
+	}
+}
+
+func TestAccessRole(t *testing.T) {
+	srv := startFake(t)
+	srv.AddCalendar("team@group.calendar.google.com")
+	srv.SetAccessRole("team@group.calendar.google.com", "reader")
+	for _, tc := range []struct {
+		calendar, role string
+		writable       bool
+	}{
+		{"primary", "owner", true},
+		{"team@group.calendar.google.com", "reader", false},
+	} {
+		cal := newCal(t, srv, func(c *gcal.Config) { c.CalendarID = tc.calendar })
+		role, err := cal.AccessRole(ctxT(t))
+		if err != nil || role != tc.role || gcal.CanWrite(role) != tc.writable {
+			t.Errorf("%s: role %q, %v; want %q (writable %v)", tc.calendar, role, err, tc.role, tc.writable)
+		}
+	}
+	// What the role promises: a reader's insert is refused, for good.
+	reader := newCal(t, srv, func(c *gcal.Config) { c.CalendarID = "team@group.calendar.google.com" })
+	if _, err := reader.Insert(ctxT(t), timed("gs00190", "x", 10)); httpCode(err) != 403 || !strings.Contains(err.Error(), "writer access") {
+		t.Errorf("insert as reader: %v", err)
+	}
+
+	missing := newCal(t, srv, func(c *gcal.Config) { c.CalendarID = "nobody@example.com" })
+	if _, err := missing.AccessRole(ctxT(t)); !errors.Is(err, syncer.ErrNotFound) || !strings.Contains(err.Error(), "nobody@example.com") {
+		t.Errorf("unknown calendar: err = %v, want ErrNotFound naming it", err)
+	}
+	srv.InvalidGrant(true)
+	if _, err := newCal(t, srv).AccessRole(ctxT(t)); !errors.Is(err, syncer.ErrInvalidGrant) {
+		t.Errorf("revoked token: err = %v", err)
+	}
+}
