@@ -27,6 +27,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"garoon-calendar-sync/function/internal/fake"
+	"garoon-calendar-sync/function/internal/runner"
 	"garoon-calendar-sync/shared/contract"
 )
 
@@ -247,6 +248,12 @@ func (w *world) finish(id string, raw []byte) result {
 		w.t.Fatalf("invocation %s: %d summary lines, want 1; response %v\nlogs:\n%s", id, len(lines), r.resp, w.logs())
 	}
 	r.summary = lines[0]
+	// `garoon-sync doctor` reads this line back from CloudWatch Logs.
+	line, _ := json.Marshal(r.summary)
+	logged, ok := runner.ParseSummaryLine(line)
+	if !ok || logged.OK != (r.err() == "") || logged.Seen != r.n("seen") || logged.Failed != r.n("failed") || logged.Time.IsZero() {
+		w.t.Errorf("doctor cannot read the summary line %s: %+v", line, logged)
+	}
 	if msg := r.err(); msg == "" {
 		for _, k := range []string{"seen", "created", "updated", "deleted", "skipped", "ignored", "deferred", "failed"} {
 			if r.resp[k] != r.summary[k] {

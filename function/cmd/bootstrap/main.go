@@ -14,7 +14,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"os"
 	"runtime/debug"
@@ -70,22 +69,9 @@ func newHandler(ctx context.Context, getenv func(string) string, log *slog.Logge
 	return &handler{settings: s, secrets: secret.Cached(src, 5*time.Minute), log: log}, nil
 }
 
-// Result is the invocation's response: the run's counts.
-type Result struct {
-	Seen     int    `json:"seen"`
-	Created  int    `json:"created"`
-	Updated  int    `json:"updated"`
-	Deleted  int    `json:"deleted"`
-	Skipped  int    `json:"skipped"`
-	Ignored  int    `json:"ignored"`
-	Deferred int    `json:"deferred"`
-	Failed   int    `json:"failed"`
-	Error    string `json:"error,omitempty"`
-}
-
 // handle is one sync run. The event (Scheduler's payload) carries nothing the
-// run needs.
-func (h *handler) handle(ctx context.Context) (Result, error) {
+// run needs; the response is the run's summary, which the log line repeats.
+func (h *handler) handle(ctx context.Context) (runner.Summary, error) {
 	rep, err := h.run(ctx)
 	if rep == nil {
 		rep = &syncer.Report{}
@@ -93,20 +79,9 @@ func (h *handler) handle(ctx context.Context) (Result, error) {
 	if merr := runner.WriteMetrics(os.Stdout, h.settings.Env, rep, err, time.Now()); merr != nil {
 		h.log.ErrorContext(ctx, "write metrics", "error", merr)
 	}
-	res := Result{rep.Seen, rep.Created, rep.Updated, rep.Deleted, rep.Skipped, rep.Ignored, rep.Deferred, rep.Failed, ""}
-	attrs := []any{"seen", res.Seen, "created", res.Created, "updated", res.Updated, "deleted", res.Deleted,
-		"skipped", res.Skipped, "ignored", res.Ignored, "deferred", res.Deferred, "failed", res.Failed,
-		"duration_ms", rep.Duration.Milliseconds()}
-	if err != nil {
-		res.Error = err.Error()
-		if errors.Is(err, syncer.ErrInvalidGrant) {
-			attrs = append(attrs, "invalid_grant", true)
-		}
-		h.log.ErrorContext(ctx, "sync run failed", append(attrs, "error", err)...)
-		return res, err
-	}
-	h.log.InfoContext(ctx, "sync run", attrs...)
-	return res, nil
+	sum := runner.NewSummary(rep, err)
+	sum.Log(ctx, h.log)
+	return sum, err
 }
 
 func (h *handler) run(ctx context.Context) (*syncer.Report, error) {

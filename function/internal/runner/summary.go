@@ -1,0 +1,124 @@
+package runner
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"garoon-calendar-sync/function/internal/syncer"
+)
+
+// The one line each Lambda run logs at its end. `garoon-sync doctor` finds
+// the last one in CloudWatch Logs by these messages, so they are part of the
+// contract between the function and the CLI.
+const (
+	SummaryMessage       = "sync run"
+	SummaryFailedMessage = "sync run failed"
+)
+
+// Summary is a run's outcome: the fields of its summary line, and the Lambda
+// invocation's response.
+type Summary struct {
+	Seen         int    `json:"seen"`
+	Created      int    `json:"created"`
+	Updated      int    `json:"updated"`
+	Deleted      int    `json:"deleted"`
+	Skipped      int    `json:"skipped"`
+	Ignored      int    `json:"ignored"`
+	Deferred     int    `json:"deferred"`
+	Failed       int    `json:"failed"`
+	DurationMS   int64  `json:"duration_ms"`
+	InvalidGrant bool   `json:"invalid_grant,omitempty"`
+	Error        string `json:"error,omitempty"`
+}
+
+// NewSummary sums up a run; rep may be nil when the run did not start.
+func NewSummary(rep *syncer.Report, runErr error) Summary {
+	if rep == nil {
+		rep = &syncer.Report{}
+	}
+	s := Summary{
+		Seen: rep.Seen, Created: rep.Created, Updated: rep.Updated, Deleted: rep.Deleted,
+		Skipped: rep.Skipped, Ignored: rep.Ignored, Deferred: rep.Deferred, Failed: rep.Failed,
+		DurationMS: rep.Duration.Milliseconds(),
+	}
+	if runErr != nil {
+		s.Error = runErr.Error()
+		s.InvalidGrant = errors.Is(runErr, syncer.ErrInvalidGrant)
+	}
+	return s
+}
+
+// Log writes the summary line: SummaryMessage at info level, or
+// SummaryFailedMessage at error level when the run failed.
+func (s Summary) Log(ctx context.Context, log *slog.Logger) {
+	attrs := []any{"seen", s.Seen, "created", s.Created, "updated", s.Updated, "deleted", s.Deleted,
+		"skipped", s.Skipped, "ignored", s.Ignored, "deferred", s.Deferred, "failed", s.Failed,
+		"duration_ms", s.DurationMS}
+	if s.Error == "" {
+		log.InfoContext(ctx, SummaryMessage, attrs...)
+		return
+	}
+	if s.InvalidGrant {
+		attrs = append(attrs, "invalid_grant", true)
+	}
+	log.ErrorContext(ctx, SummaryFailedMessage, append(attrs, "error", s.Error)...)
+}
+
+// LoggedRun is a summary line read back from the logs.
+type LoggedRun struct {
+	Time time.Time
+	OK   bool
+	Summary
+}
+
+// ParseSummaryLine reads a summary line as the Lambda logs it (JSON, the
+// message under "message" as in Lambda's JSON log format, or "msg" as slog
+// writes it). ok is false for any other line.
+func ParseSummaryLine(line []byte) (run LoggedRun, ok bool) {
+	var rec struct {
+		Message   *string   `json:"message"`
+		Msg       *string   `json:"msg"`
+		Timestamp time.Time `json:"timestamp"`
+		Time      time.Time `json:"time"`
+		Summary
+	}
+	if json.Unmarshal(line, &rec) != nil {
+		return LoggedRun{}, false
+	}
+	msg := rec.Message
+	if msg == nil {
+		msg = rec.Msg
+	}
+	if msg == nil || *msg != SummaryMessage && *msg != SummaryFailedMessage {
+		return LoggedRun{}, false
+	}
+	t := rec.Timestamp
+	if t.IsZero() {
+		t = rec.Time
+	}
+	return LoggedRun{Time: t, OK: *msg == SummaryMessage, Summary: rec.Summary}, true
+}
+
+// Counts is the run's counts in a few words: "3 mails: 1 created, 1 updated, 1 ignored".
+func (s Summary) Counts() string {
+	if s.Seen == 0 && s.Failed == 0 {
+		return "no new mails"
+	}
+	out := fmt.Sprintf("%d mails", s.Seen)
+	sep := ": "
+	for _, c := range []struct {
+		n    int
+		what string
+	}{{s.Created, "created"}, {s.Updated, "updated"}, {s.Deleted, "deleted"}, {s.Skipped, "unchanged"},
+		{s.Ignored, "ignored"}, {s.Deferred, "deferred"}, {s.Failed, "failed"}} {
+		if c.n > 0 {
+			out += fmt.Sprintf("%s%d %s", sep, c.n, c.what)
+			sep = ", "
+		}
+	}
+	return out
+}

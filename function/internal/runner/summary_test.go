@@ -1,0 +1,70 @@
+package runner_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"garoon-calendar-sync/function/internal/runner"
+	"garoon-calendar-sync/function/internal/syncer"
+)
+
+// The line the Lambda logs (Lambda's JSON format: "timestamp", "message")
+// and the line slog writes by default ("time", "msg") both read back.
+func TestSummaryLineRoundTrip(t *testing.T) {
+	rep := &syncer.Report{Seen: 5, Created: 2, Updated: 1, Ignored: 1, Failed: 1, Duration: 1500 * time.Millisecond}
+	for name, opts := range map[string]*slog.HandlerOptions{
+		"lambda": {ReplaceAttr: lambdacontext.ReplaceAttr},
+		"slog":   nil,
+	} {
+		for _, runErr := range []error{nil, fmt.Errorf("calendar: insert: %w", syncer.ErrInvalidGrant)} {
+			var buf bytes.Buffer
+			before := time.Now().Add(-time.Second)
+			want := runner.NewSummary(rep, runErr)
+			want.Log(context.Background(), slog.New(slog.NewJSONHandler(&buf, opts)))
+			got, ok := runner.ParseSummaryLine(bytes.TrimSpace(buf.Bytes()))
+			if !ok {
+				t.Fatalf("%s: not read back: %s", name, buf.Bytes())
+			}
+			if got.Summary != want || got.OK != (runErr == nil) || got.Time.Before(before) {
+				t.Errorf("%s: read back %+v from %s, want %+v", name, got, buf.Bytes(), want)
+			}
+			if runErr != nil && (!got.InvalidGrant || got.Error != runErr.Error()) {
+				t.Errorf("%s: failed run read back as %+v", name, got)
+			}
+		}
+	}
+}
+
+func TestParseSummaryLineOthers(t *testing.T) {
+	for _, line := range []string{
+		``, `START RequestId: 1`, `{"message":"sync run started"}`, `{"msg":"calendar: retrying"}`, `{"seen":3}`, `[1,2]`,
+	} {
+		if run, ok := runner.ParseSummaryLine([]byte(line)); ok {
+			t.Errorf("%q read as a summary: %+v", line, run)
+		}
+	}
+}
+
+func TestSummaryCounts(t *testing.T) {
+	for _, tc := range []struct {
+		s    runner.Summary
+		want string
+	}{
+		{runner.Summary{}, "no new mails"},
+		{runner.Summary{Seen: 4, Created: 1, Deleted: 2, Failed: 1}, "4 mails: 1 created, 2 deleted, 1 failed"},
+	} {
+		if got := tc.s.Counts(); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.s, got, tc.want)
+		}
+	}
+	if s := runner.NewSummary(nil, errors.New("x")); s.Error != "x" || s.InvalidGrant {
+		t.Errorf("nil report: %+v", s)
+	}
+}
