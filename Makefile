@@ -23,6 +23,10 @@ help: ## list the targets
 demo: ## the full pipeline on in-process fakes: Garoon mails become calendar events (no accounts needed)
 	go run ./function/cmd/garoon-sync demo
 
+.PHONY: demo-serve
+demo-serve: ## the demo, then its fakes keep running until Ctrl-C: try doctor, secret check and run against them
+	go run ./function/cmd/garoon-sync demo --serve
+
 .PHONY: test
 test: fmt-check vet staticcheck actionlint ## everything CI runs: gofmt, vet, staticcheck, actionlint, all tests (incl. end-to-end)
 	go test -count=1 work

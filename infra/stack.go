@@ -65,7 +65,7 @@ func NewSyncStack(scope constructs.Construct, id string, props *SyncStackProps) 
 			"no API can issue new ones, so there is nothing for a rotation function to do. Rotate by hand: garoon-sync authorize, then garoon-sync secret put."),
 	}}, jsii.Bool(false))
 
-	logGroupName := "/aws/lambda/" + name
+	logGroupName := contract.LogGroupName(cfg.Name)
 	logGroup := awslogs.NewLogGroup(stack, jsii.String("LogGroup"), &awslogs.LogGroupProps{
 		LogGroupName:  jsii.String(logGroupName),
 		Retention:     logRetention[cfg.LogRetentionDays],
@@ -244,8 +244,9 @@ func NewSyncStack(scope constructs.Construct, id string, props *SyncStackProps) 
 	return stack
 }
 
-// resourceName is the name of the function, its log group and schedule.
-func resourceName(env string) string { return projectName + "-" + env }
+// resourceName is the name of the function and its schedule; the CLI finds
+// the function's logs by it (contract.LogGroupName).
+func resourceName(env string) string { return contract.FunctionName(env) }
 
 func cronOptions(s Schedule) *awsscheduler.CronOptionsWithTimezone {
 	o := &awsscheduler.CronOptionsWithTimezone{

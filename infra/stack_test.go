@@ -311,7 +311,7 @@ func TestFunction(t *testing.T) {
 		roleID := functionRoleID(t, s.json)
 		check(t, s.cfg.Name+" function", func() {
 			s.tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
-				"FunctionName":                 resourceName(s.cfg.Name),
+				"FunctionName":                 contract.FunctionName(s.cfg.Name),
 				"Runtime":                      "provided.al2023",
 				"Architectures":                []any{"arm64"},
 				"Handler":                      "bootstrap",
@@ -344,7 +344,7 @@ func TestLogGroup(t *testing.T) {
 	for _, s := range stacks(t) {
 		check(t, s.cfg.Name+" log group", func() {
 			s.tpl.HasResourceProperties(jsii.String("AWS::Logs::LogGroup"), map[string]any{
-				"LogGroupName":    "/aws/lambda/" + resourceName(s.cfg.Name),
+				"LogGroupName":    contract.LogGroupName(s.cfg.Name), // where `garoon-sync doctor --env` reads the last run
 				"RetentionInDays": s.cfg.LogRetentionDays,
 			})
 		})

@@ -47,7 +47,8 @@ const (
 	EnvCalendarEndpoint   = "GAROON_SYNC_CALENDAR_ENDPOINT"
 	EnvTokenURL           = "GAROON_SYNC_TOKEN_URL"
 	EnvSecretsManagerURL  = "AWS_ENDPOINT_URL_SECRETS_MANAGER"
-	EnvSecretFile         = "GAROON_SYNC_SECRET_FILE" // CLI only
+	EnvLogsURL            = "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS" // CLI only: where doctor reads the last run
+	EnvSecretFile         = "GAROON_SYNC_SECRET_FILE"          // CLI only
 	EnvLookbackDays       = "GAROON_SYNC_LOOKBACK_DAYS"
 	EnvMaxDeletes         = "GAROON_SYNC_MAX_DELETES"
 	EnvLogLevel           = "GAROON_SYNC_LOG_LEVEL"
@@ -88,3 +89,10 @@ func StackName(env string) string { return "GaroonCalendarSync-" + env }
 // SecretName is the Secrets Manager secret name of an environment. The CLI's
 // `secret put --env NAME` and the stack both use it.
 func SecretName(env string) string { return "garoon-calendar-sync/" + env }
+
+// FunctionName is the Lambda function name of an environment.
+func FunctionName(env string) string { return "garoon-calendar-sync-" + env }
+
+// LogGroupName is the function's log group. `garoon-sync doctor --env NAME`
+// reads the last run's summary line from it.
+func LogGroupName(env string) string { return "/aws/lambda/" + FunctionName(env) }

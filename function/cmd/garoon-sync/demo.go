@@ -3,99 +3,213 @@ package main
 import (
 	"context"
 	"embed"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
+	"maps"
 	"os"
+	"os/signal"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"garoon-calendar-sync/function/internal/fake"
 	"garoon-calendar-sync/function/internal/runner"
 	"garoon-calendar-sync/function/internal/secret"
+	"garoon-calendar-sync/shared/contract"
 )
 
 //go:embed demo/*.eml
 var demoMails embed.FS
 
-const demoUsage = `Usage: garoon-sync demo
+const demoUsage = `Usage: garoon-sync demo [--serve [--env-file FILE]] [-v]
 
-Runs the real sync engine with the real IMAP and Google Calendar adapters
-against in-process fakes: an IMAP server (TLS on 127.0.0.1) seeded with sample
-Garoon mails, and a fake of the Calendar API and its OAuth token endpoint. No
-account, no network. It shows three runs, as the Lambda would do them:
+Runs the real sync engine with the real IMAP, Google Calendar and Secrets
+Manager adapters against in-process fakes: an IMAP server (TLS on 127.0.0.1)
+seeded with sample Garoon mails, a fake of the Calendar API and its OAuth
+token endpoint, a fake Secrets Manager holding the environment "demo"'s
+secret, and a fake CloudWatch Logs that receives each run's summary line as
+the Lambda would log it. No account, no network. It shows three runs:
 
   1. the first day's mails: two adds, a repeating appointment, an RSVP (ignored)
   2. the next day's: an edit that moves a meeting, a delete of one occurrence,
      a forged mail from a look-alike sender (ignored), a delete
   3. a run with nothing new: nothing changes
 
+With --serve the fakes keep running afterwards, until Ctrl-C, and FILE gets
+the environment that points the CLI at them: in another terminal,
+"source FILE", then try doctor, secret check or run as against a real
+deployment of the environment "demo".
+
 Examples:
   garoon-sync demo
   make demo
+  garoon-sync demo --serve        # then, elsewhere: source the file it names; garoon-sync doctor --env demo
 `
 
-// demoSender is the Garoon sender the sample mails come from.
-const demoSender = "no-reply@cybozu.com"
+// demoSender is the Garoon sender the sample mails come from; demoEnv is
+// the environment name the fakes stand for.
+const (
+	demoSender = "no-reply@cybozu.com"
+	demoEnv    = "demo"
+)
+
+func defaultDemoEnvFile() string { return filepath.Join(os.TempDir(), "garoon-sync-demo.env") }
 
 func cmdDemo(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, demoUsage); fs.PrintDefaults() }
 	verbose := fs.Bool("v", false, "log each step to stderr")
+	serve := fs.Bool("serve", false, "keep the fakes running after the demo, until Ctrl-C")
+	envFile := fs.String("env-file", defaultDemoEnvFile(), "with --serve: write the environment pointing at the fakes here")
 	if err := fs.Parse(args); err != nil {
 		return flagExit(err)
 	}
-	if err := demo(stdout, stderr, *verbose); err != nil {
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "garoon-sync demo: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if !*serve {
+		*envFile = ""
+	}
+	if err := demo(ctx, stdout, stderr, *verbose, *envFile); err != nil {
 		fmt.Fprintf(stderr, "garoon-sync demo: %v\n", err)
 		return exitFail
 	}
 	return exitOK
 }
 
-func demo(stdout, stderr io.Writer, verbose bool) error {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+// demoWorld is the fakes the demo runs against and the environment that
+// points the real code at them (DESIGN.md's overrides).
+type demoWorld struct {
+	imap *fake.IMAPServer
+	cal  *fake.CalendarServer
+	sm   *fake.SecretsManagerServer
+	logs *fake.LogsServer
+	dir  string
+	env  map[string]string
+}
+
+func startDemoWorld() (w *demoWorld, err error) {
+	w = &demoWorld{}
+	defer func() {
+		if err != nil {
+			w.close()
+		}
+	}()
+	const user, pass = "you@example.com", "abcdefghijklmnop" // the form of a Gmail app password
+	if w.imap, err = fake.StartIMAP(user, pass); err != nil {
+		return nil, err
+	}
+	if w.cal, err = fake.StartCalendar(); err != nil {
+		return nil, err
+	}
+	secretJSON, err := json.Marshal(map[string]string{
+		contract.KeyGmailAddress: user, contract.KeyGmailPassword: pass, contract.KeyGaroonSender: demoSender,
+		contract.KeyGoogleRefreshToken: fake.CalendarRefreshToken, contract.KeyGoogleClientID: fake.CalendarClientID,
+		contract.KeyGoogleClientSecret: fake.CalendarClientSecret,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if w.sm, err = fake.StartSecretsManager(map[string]string{contract.SecretName(demoEnv): string(secretJSON)}); err != nil {
+		return nil, err
+	}
+	if w.logs, err = fake.StartLogs(contract.LogGroupName(demoEnv)); err != nil {
+		return nil, err
+	}
+	if w.dir, err = os.MkdirTemp("", "garoon-sync-demo-"); err != nil {
+		return nil, err
+	}
+	caFile, err := w.imap.WriteCAFile(w.dir)
+	if err != nil {
+		return nil, err
+	}
+	w.env = map[string]string{
+		contract.EnvIMAPAddr:          w.imap.Addr,
+		contract.EnvIMAPCAFile:        caFile,
+		contract.EnvCalendarEndpoint:  w.cal.Endpoint,
+		contract.EnvTokenURL:          w.cal.TokenURL,
+		contract.EnvEnvironment:       demoEnv,
+		contract.EnvSecretID:          contract.SecretName(demoEnv),
+		contract.EnvSecretsManagerURL: w.sm.URL,
+		contract.EnvLogsURL:           w.logs.URL,
+		// The fakes want SigV4-signed requests and check no signature.
+		"AWS_REGION":            fake.SecretsManagerRegion,
+		"AWS_ACCESS_KEY_ID":     "AKIDDEMO",
+		"AWS_SECRET_ACCESS_KEY": "demo-not-a-secret",
+	}
+	return w, nil
+}
+
+func (w *demoWorld) close() {
+	if w.imap != nil {
+		_ = w.imap.Close()
+	}
+	if w.cal != nil {
+		_ = w.cal.Close()
+	}
+	if w.sm != nil {
+		_ = w.sm.Close()
+	}
+	if w.logs != nil {
+		_ = w.logs.Close()
+	}
+	if w.dir != "" {
+		_ = os.RemoveAll(w.dir)
+	}
+}
+
+// getenv is the demo's environment: nothing from the process, so a real
+// SECRET_ID or AWS profile cannot leak in.
+func (w *demoWorld) getenv(k string) string { return w.env[k] }
+
+// writeEnvFile writes the environment as shell exports, and unsets what
+// would point the CLI elsewhere.
+func (w *demoWorld) writeEnvFile(path string) error {
+	var b strings.Builder
+	b.WriteString("# garoon-sync demo --serve: points garoon-sync at the demo's fakes while they run.\n")
+	b.WriteString("# Use it in a shell of its own: it replaces AWS credentials with dummies.\n")
+	for _, k := range slices.Sorted(maps.Keys(w.env)) {
+		fmt.Fprintf(&b, "export %s=%s\n", k, shellQuote(w.env[k]))
+	}
+	fmt.Fprintf(&b, "unset AWS_PROFILE AWS_SESSION_TOKEN %s %s\n", contract.EnvSecretFile, contract.EnvSecretName)
+	return os.WriteFile(path, []byte(b.String()), 0o600)
+}
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+func demo(ctx context.Context, stdout, stderr io.Writer, verbose bool, serveEnvFile string) error {
+	w, err := startDemoWorld()
+	if err != nil {
+		return err
+	}
+	defer w.close()
+	runCtx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 
-	const user, pass = "you@example.com", "demo-app-password"
-	imap, err := fake.StartIMAP(user, pass)
+	// The same wiring as the Lambda: settings and secret from the
+	// environment, the summary line in Lambda's JSON log format.
+	settings, err := runner.SettingsFromEnv(w.getenv)
 	if err != nil {
 		return err
 	}
-	defer imap.Close()
-	cal, err := fake.StartCalendar()
+	src, err := secret.FromEnv(runCtx, w.getenv)
 	if err != nil {
 		return err
 	}
-	defer cal.Close()
-	dir, err := os.MkdirTemp("", "garoon-sync-demo-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	caFile, err := imap.WriteCAFile(dir)
-	if err != nil {
-		return err
-	}
-
-	// The same wiring the Lambda uses, pointed at the fakes through the
-	// environment overrides of DESIGN.md.
-	settings, err := runner.SettingsFromEnv(overlayEnv(func(string) string { return "" }, map[string]string{
-		"GAROON_SYNC_IMAP_ADDR":         imap.Addr,
-		"GAROON_SYNC_IMAP_CA_FILE":      caFile,
-		"GAROON_SYNC_CALENDAR_ENDPOINT": cal.Endpoint,
-		"GAROON_SYNC_TOKEN_URL":         cal.TokenURL,
-		"GAROON_SYNC_ENV":               "demo",
-	}))
-	if err != nil {
-		return err
-	}
-	creds, err := secret.Parse(fmt.Appendf(nil, `{"gmail_address":%q,"gmail_password":%q,"garoon_sender":%q,
-		"google_refresh_token":%q,"google_client_id":%q,"google_client_secret":%q}`,
-		user, pass, demoSender, fake.CalendarRefreshToken, fake.CalendarClientID, fake.CalendarClientSecret))
+	creds, err := src.Load(runCtx)
 	if err != nil {
 		return err
 	}
@@ -104,6 +218,8 @@ func demo(stdout, stderr io.Writer, verbose bool) error {
 	if err != nil {
 		return err
 	}
+	lambdaLog := slog.New(slog.NewJSONHandler(w.logs.Writer(contract.LogGroupName(demoEnv), "demo"),
+		&slog.HandlerOptions{ReplaceAttr: lambdacontext.ReplaceAttr}))
 
 	names, err := fs.Glob(demoMails, "demo/*.eml")
 	if err != nil {
@@ -125,13 +241,14 @@ func demo(stdout, stderr io.Writer, verbose bool) error {
 				return err
 			}
 			received = received.Add(time.Minute)
-			if err := imap.Append(raw, received); err != nil {
+			if err := w.imap.Append(raw, received); err != nil {
 				return err
 			}
 			fmt.Fprintf(stdout, "  mail %s\n", strings.TrimSuffix(path.Base(name), ".eml"))
 		}
 		fmt.Fprintln(stdout)
-		rep, err := runner.Run(ctx, settings, creds, gcal, runner.Options{Logger: log})
+		rep, err := runner.Run(runCtx, settings, creds, gcal, runner.Options{Logger: log})
+		runner.NewSummary(rep, err).Log(runCtx, lambdaLog)
 		if rep != nil {
 			if len(rep.Steps) > 0 {
 				writeSteps(stdout, rep)
@@ -143,6 +260,7 @@ func demo(stdout, stderr io.Writer, verbose bool) error {
 		}
 	}
 
+	cal := w.cal
 	fmt.Fprintf(stdout, "\n== Google Calendar now ==\n")
 	t := &table{header: []string{"WHEN (JST)", "TITLE", "REPEATS", "LOCATION", "ATTENDEES INVITED"}}
 	for _, ev := range cal.Events() {
@@ -153,6 +271,26 @@ func demo(stdout, stderr io.Writer, verbose bool) error {
 		cal.Count(fake.CalendarKindList), cal.Count(fake.CalendarKindGet), cal.Count(fake.CalendarKindInsert),
 		cal.Count(fake.CalendarKindUpdate), cal.Count(fake.CalendarKindDelete), cal.Count(fake.CalendarKindToken))
 	fmt.Fprintln(stdout, "Every write used sendUpdates=none: nobody was e-mailed. Mails are marked with the IMAP keyword GaroonSynced, not \\Seen.")
+
+	if serveEnvFile == "" {
+		return nil
+	}
+	if err := w.writeEnvFile(serveEnvFile); err != nil {
+		return err
+	}
+	defer os.Remove(serveEnvFile)
+	fmt.Fprintf(stdout, `
+== The fakes keep running until Ctrl-C ==
+In another terminal, from the repository, point the CLI at them and use it
+as against a deployed environment named %[2]q:
+
+  source %[1]s
+  go run ./function/cmd/garoon-sync doctor --env %[2]s
+  go run ./function/cmd/garoon-sync secret check --env %[2]s
+  go run ./function/cmd/garoon-sync run --dry-run
+`, shellQuote(serveEnvFile), demoEnv)
+	<-ctx.Done()
+	fmt.Fprintln(stdout, "stopped.")
 	return nil
 }
 

@@ -8,8 +8,15 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+
+	"garoon-calendar-sync/function/internal/garoon"
+	"garoon-calendar-sync/function/internal/gcal"
 	"garoon-calendar-sync/function/internal/imapmail"
 	"garoon-calendar-sync/function/internal/runner"
 	"garoon-calendar-sync/function/internal/secret"
@@ -17,56 +24,96 @@ import (
 	"garoon-calendar-sync/shared/contract"
 )
 
-const doctorUsage = `Usage: garoon-sync doctor [--secret-file FILE] [--json]
+const doctorUsage = `Usage: garoon-sync doctor [--env NAME] [--secret-file FILE] [--json]
 
-Checks, one line each, what a sync run needs: the settings, the secret, the
-Gmail login and mailbox (and how many Garoon notices wait there, read
-without marking anything), and Google: the token refresh and the calendar.
-Each FAIL says how to fix it. The exit status is 1 when anything failed.
+Checks, one line each, what a sync run needs, and says how to fix what fails:
 
-Credentials come from --secret-file (or GAROON_SYNC_SECRET_FILE), else from
-Secrets Manager (SECRET_ID or SECRET_NAME).
+  settings  the environment variables
+  secret    readable, every required key present
+  gmail     IMAP server reachable, login, mailbox, and how many Garoon
+            notices wait in the window (read without marking anything)
+  google    the refresh token gets an access token (invalid_grant: authorize)
+  calendar  the calendar exists and this Google account may write events
+  last run  the deployed function's last run, from CloudWatch Logs
+
+With --env NAME it checks a deployed environment: the secret
+` + "`garoon-calendar-sync/NAME`" + ` and the last run in the log group
+` + "`/aws/lambda/garoon-calendar-sync-NAME`" + ` (read with logs:FilterLogEvents;
+SKIP when that is not readable). Otherwise credentials come from
+--secret-file (or GAROON_SYNC_SECRET_FILE), else from Secrets Manager
+(SECRET_ID or SECRET_NAME), and the last run is skipped.
+
+Exit status: 0 when no check failed (WARN and SKIP do not fail), 1 when one
+did, 2 for bad flags.
 
 Examples:
+  garoon-sync doctor --env prod
   garoon-sync doctor --secret-file secret.json
-  SECRET_ID=garoon-calendar-sync/prod garoon-sync doctor
+  garoon-sync doctor --env prod --json
 
 Flags:
 `
 
+// Check statuses.
+const (
+	statusOK   = "OK"
+	statusWarn = "WARN" // worth a look, not a failure
+	statusFail = "FAIL"
+	statusSkip = "SKIP" // could not be checked
+)
+
 type check struct {
 	Name   string `json:"name"`
-	Status string `json:"status"` // OK, FAIL, SKIP
+	Status string `json:"status"`
 	Detail string `json:"detail"`
 	Fix    string `json:"fix,omitempty"`
 }
+
+// lastRunWindow is how far back doctor looks for the last run: long enough
+// to span a weekend of a weekdays-only schedule.
+const lastRunWindow = 72 * time.Hour
 
 func cmdDoctor(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, doctorUsage); fs.PrintDefaults() }
-	secretFile := fs.String("secret-file", "", "read the secret JSON from this file (overrides "+contract.EnvSecretFile+")")
+	env := fs.String("env", "", "deployed environment: its secret "+contract.SecretName("NAME")+" and its last run")
+	secretFile := fs.String("secret-file", "", "read the secret JSON from this file (overrides --env's secret and "+contract.EnvSecretFile+")")
 	asJSON := fs.Bool("json", false, "print the checks as JSON")
 	timeout := fs.Duration("timeout", time.Minute, "give up after this long")
 	if err := fs.Parse(args); err != nil {
 		return flagExit(err)
 	}
-	getenv := os.Getenv
-	if *secretFile != "" {
-		getenv = overlayEnv(os.Getenv, map[string]string{contract.EnvSecretFile: *secretFile})
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "garoon-sync doctor: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
 	}
+	over := map[string]string{}
+	if *env != "" {
+		over[contract.EnvSecretID] = contract.SecretName(*env)
+		over[contract.EnvEnvironment] = *env
+	}
+	if *secretFile != "" {
+		over[contract.EnvSecretFile] = *secretFile
+	}
+	getenv := overlayEnv(os.Getenv, over)
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
+
 	checks := diagnose(ctx, getenv)
+	checks = append(checks, lastRunCheck(ctx, getenv, *env, time.Now()))
 	failed := false
 	for _, c := range checks {
-		failed = failed || c.Status == "FAIL"
+		failed = failed || c.Status == statusFail
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetEscapeHTML(false)
 		enc.SetIndent("", "  ")
-		enc.Encode(checks)
+		if err := enc.Encode(checks); err != nil {
+			fmt.Fprintf(stderr, "garoon-sync doctor: %v\n", err)
+			return exitFail
+		}
 	} else {
 		t := &table{header: []string{"CHECK", "STATUS", "DETAIL"}}
 		for _, c := range checks {
@@ -84,22 +131,24 @@ func cmdDoctor(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
+// diagnose runs the checks that need the secret: settings, secret, gmail,
+// google, calendar. A check whose prerequisite failed is skipped.
 func diagnose(ctx context.Context, getenv func(string) string) []check {
 	var out []check
 	add := func(name, status, detail, fix string) { out = append(out, check{name, status, detail, fix}) }
 	skipRest := func(names ...string) {
 		for _, n := range names {
-			add(n, "SKIP", "needs the checks above", "")
+			add(n, statusSkip, "needs the checks above", "")
 		}
 	}
 
 	s, err := runner.SettingsFromEnv(getenv)
 	if err != nil {
-		add("settings", "FAIL", err.Error(), "fix the environment variable named")
-		skipRest("secret", "gmail", "google")
+		add("settings", statusFail, err.Error(), "fix the environment variable named")
+		skipRest("secret", "gmail", "google", "calendar")
 		return out
 	}
-	add("settings", "OK", "IMAP "+s.IMAPAddr+fmt.Sprintf(", lookback %d days", int(s.Lookback.Hours()/24)), "")
+	add("settings", statusOK, fmt.Sprintf("IMAP %s, lookback %d days", s.IMAPAddr, int(s.Lookback.Hours()/24)), "")
 
 	src, err := secret.FromEnv(ctx, getenv)
 	var creds secret.Credentials
@@ -107,38 +156,194 @@ func diagnose(ctx context.Context, getenv func(string) string) []check {
 		creds, err = src.Load(ctx)
 	}
 	if err != nil {
-		add("secret", "FAIL", err.Error(), "fill it with `garoon-sync secret put --env <env>` or check "+contract.EnvSecretFile)
-		skipRest("gmail", "google")
+		add("secret", statusFail, err.Error(), "fill it with `garoon-sync secret put --env <env>`, then `garoon-sync secret check --env <env>`")
+		skipRest("gmail", "google", "calendar")
 		return out
 	}
-	add("secret", "OK", fmt.Sprintf("complete: %s, sender %s, calendar %s, mailbox %s", creds.GmailAddress, creds.GaroonSender, creds.CalendarID, creds.IMAPMailbox), "")
+	add("secret", statusOK, fmt.Sprintf("complete: %s, sender %s, calendar %s, mailbox %s", creds.GmailAddress, creds.GaroonSender, creds.CalendarID, creds.IMAPMailbox), "")
 
-	if mb, err := runner.NewMailbox(s, creds, nil); err != nil {
-		add("gmail", "FAIL", err.Error(), "")
-	} else {
-		mails, err := mb.Fetch(ctx, creds.GaroonSender, time.Now().Add(-s.Lookback))
-		mb.Close()
-		switch {
-		case errors.Is(err, imapmail.ErrAuth):
-			add("gmail", "FAIL", "login refused", "create a Gmail app password (2-Step Verification on) and store it: `garoon-sync secret put --env <env> --ask gmail_password`")
+	out = append(out, gmailCheck(ctx, s, creds))
+	out = append(out, googleChecks(ctx, s, creds)...)
+	return out
+}
+
+func gmailCheck(ctx context.Context, s runner.Settings, creds secret.Credentials) check {
+	const name = "gmail"
+	mb, err := runner.NewMailbox(s, creds, nil)
+	if err != nil {
+		return check{name, statusFail, err.Error(), ""}
+	}
+	defer mb.Close()
+	mails, err := mb.Fetch(ctx, creds.GaroonSender, time.Now().Add(-s.Lookback))
+	switch {
+	case errors.Is(err, imapmail.ErrAuth):
+		return check{name, statusFail, "login refused for " + creds.GmailAddress,
+			"turn on 2-Step Verification, create an app password, store it: `garoon-sync secret put --env <env> --ask gmail_password`"}
+	case err != nil:
+		return check{name, statusFail, err.Error(), "check the network, " + contract.EnvIMAPAddr + " and imap_mailbox"}
+	}
+	notices, other, unreadable := 0, 0, 0
+	for _, m := range mails {
+		switch n, err := garoon.Parse(m.Raw, creds.GaroonSender); {
 		case err != nil:
-			add("gmail", "FAIL", err.Error(), "check the network, "+contract.EnvIMAPAddr+" and imap_mailbox")
+			unreadable++
+		case n.Action == garoon.ActionIgnore:
+			other++
 		default:
-			add("gmail", "OK", fmt.Sprintf("login and mailbox %s work; %d unprocessed mails from %s in the window", creds.IMAPMailbox, len(mails), creds.GaroonSender), "")
+			notices++
 		}
 	}
+	detail := fmt.Sprintf("login and mailbox %s work; %d Garoon notices from %s wait in the last %d days",
+		creds.IMAPMailbox, notices, creds.GaroonSender, int(s.Lookback.Hours()/24))
+	var extra []string
+	if other > 0 {
+		extra = append(extra, fmt.Sprintf("%d other mails from the sender will be ignored", other))
+	}
+	if unreadable > 0 {
+		extra = append(extra, fmt.Sprintf("%d cannot be read (`garoon-sync run --dry-run` names them)", unreadable))
+	}
+	if len(extra) > 0 {
+		detail += " (" + strings.Join(extra, ", ") + ")"
+	}
+	return check{name, statusOK, detail, ""}
+}
 
+// googleChecks checks the token, then the calendar with it.
+func googleChecks(ctx context.Context, s runner.Settings, creds secret.Credentials) []check {
 	cal, err := runner.NewCalendar(s, creds, nil)
 	if err == nil {
-		_, err = cal.FindByKey(ctx, syncer.TitleKey("garoon-sync doctor"))
+		err = cal.CheckToken(ctx)
 	}
 	switch {
 	case errors.Is(err, syncer.ErrInvalidGrant):
-		add("google", "FAIL", "Google refused the refresh token (invalid_grant)", "run `garoon-sync authorize`, then `garoon-sync secret put --env <env>`")
+		return []check{
+			{"google", statusFail, "Google refused the refresh token (invalid_grant): revoked, expired (7 days while the consent screen is in Testing), or issued for another client",
+				"`garoon-sync authorize --client-secret credentials.json --out token.json`, then `garoon-sync secret put --env <env> --from-file token.json`"},
+			{"calendar", statusSkip, "needs the checks above", ""},
+		}
 	case err != nil:
-		add("google", "FAIL", err.Error(), "check google_client_id/google_client_secret and calendar_id")
-	default:
-		add("google", "OK", "token refresh works; calendar "+creds.CalendarID+" is readable (write access shows in the first run)", "")
+		return []check{
+			{"google", statusFail, err.Error(), "check google_client_id and google_client_secret (an OAuth client of type Desktop)"},
+			{"calendar", statusSkip, "needs the checks above", ""},
+		}
 	}
-	return out
+	tokenOK := check{"google", statusOK, "the refresh token gets an access token", ""}
+
+	role, err := cal.AccessRole(ctx)
+	switch {
+	case errors.Is(err, syncer.ErrNotFound):
+		return []check{tokenOK, {"calendar", statusFail, fmt.Sprintf("calendar %q not found for this Google account", creds.CalendarID),
+			"set calendar_id to primary or to the calendar's ID (Google Calendar → Settings → Integrate calendar)"}}
+	case err != nil:
+		return []check{tokenOK, {"calendar", statusFail, err.Error(), ""}}
+	case !gcal.CanWrite(role):
+		return []check{tokenOK, {"calendar", statusFail, fmt.Sprintf("calendar %s is shared with this account as %s: events cannot be written", creds.CalendarID, role),
+			"share it with the account with \"Make changes to events\", or use another calendar_id"}}
+	}
+	return []check{tokenOK, {"calendar", statusOK, fmt.Sprintf("calendar %s exists; this account is %s (may write events)", creds.CalendarID, role), ""}}
+}
+
+// lastRunCheck reads the deployed function's last summary line.
+func lastRunCheck(ctx context.Context, getenv func(string) string, env string, now time.Time) check {
+	const name = "last run"
+	if env == "" {
+		return check{name, statusSkip, "give --env NAME to read the deployed function's last run", ""}
+	}
+	group := contract.LogGroupName(env)
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	client, err := logsClient(ctx, getenv)
+	if err != nil {
+		return check{name, statusSkip, "cannot read " + group + ": " + err.Error(), ""}
+	}
+	run, found, err := lastRun(ctx, client, group, now.Add(-lastRunWindow))
+	var notFound *types.ResourceNotFoundException
+	switch {
+	case errors.As(err, &notFound):
+		return check{name, statusSkip, "no log group " + group + ": the function has not run yet",
+			"deploy with `make deploy ENV=" + env + "`; the schedule runs it within 15 minutes"}
+	case err != nil:
+		return check{name, statusSkip, "cannot read " + group + ": " + err.Error(), "needs AWS credentials allowed logs:FilterLogEvents on it"}
+	case !found:
+		return check{name, statusWarn, fmt.Sprintf("no run logged in the last %d hours", int(lastRunWindow.Hours())),
+			"check the schedule: `aws scheduler get-schedule --name " + contract.FunctionName(env) + "`"}
+	}
+	when := run.Time.In(garoon.JST).Format("2006-01-02 15:04 MST") + " (" + ago(now.Sub(run.Time)) + ")"
+	if run.OK {
+		return check{name, statusOK, when + ": " + run.Counts(), ""}
+	}
+	fix := "`aws logs tail " + group + " --since 1h`"
+	if run.InvalidGrant {
+		fix = "`garoon-sync authorize`, then `garoon-sync secret put --env " + env + " --from-file token.json`"
+	}
+	return check{name, statusFail, when + " failed: " + run.Error, fix}
+}
+
+func logsClient(ctx context.Context, getenv func(string) string) (*cloudwatchlogs.Client, error) {
+	cfg, err := secret.AWSConfig(ctx, getenv)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Region == "" {
+		return nil, errors.New("no AWS region: set AWS_REGION (e.g. ap-northeast-1)")
+	}
+	// LoadDefaultConfig honours AWS_ENDPOINT_URL_CLOUDWATCH_LOGS from the
+	// process environment; getenv may be another environment.
+	endpoint := getenv(contract.EnvLogsURL)
+	return cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
+	}), nil
+}
+
+// summaryPattern finds the summary lines (runner.SummaryMessage and
+// runner.SummaryFailedMessage) in Lambda's JSON log format.
+var summaryPattern = fmt.Sprintf(`{ $.message = %q || $.message = %q }`, runner.SummaryMessage, runner.SummaryFailedMessage)
+
+// lastRun returns the newest summary line logged in group since since.
+func lastRun(ctx context.Context, client cloudwatchlogs.FilterLogEventsAPIClient, group string, since time.Time) (runner.LoggedRun, bool, error) {
+	in := &cloudwatchlogs.FilterLogEventsInput{
+		LogGroupName:  aws.String(group),
+		StartTime:     aws.Int64(since.UnixMilli()),
+		FilterPattern: aws.String(summaryPattern),
+	}
+	var last runner.LoggedRun
+	found := false
+	p := cloudwatchlogs.NewFilterLogEventsPaginator(client, in)
+	for page := 0; p.HasMorePages(); page++ {
+		if page == 100 {
+			return last, found, fmt.Errorf("more than 100 pages of summary lines in %s", group)
+		}
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return runner.LoggedRun{}, false, err
+		}
+		for _, ev := range out.Events {
+			run, ok := runner.ParseSummaryLine([]byte(aws.ToString(ev.Message)))
+			if !ok {
+				continue
+			}
+			run.Time = time.UnixMilli(aws.ToInt64(ev.Timestamp))
+			if !found || !run.Time.Before(last.Time) {
+				last, found = run, true
+			}
+		}
+	}
+	return last, found, nil
+}
+
+// ago is a duration as people say it: "just now", "12 min ago", "3 h 5 min ago".
+func ago(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%d min ago", int(d.Minutes()))
+	}
+	h, m := int(d.Hours()), int(d.Minutes())%60
+	if m == 0 {
+		return fmt.Sprintf("%d h ago", h)
+	}
+	return fmt.Sprintf("%d h %d min ago", h, m)
 }

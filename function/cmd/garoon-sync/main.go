@@ -30,7 +30,7 @@ func commands() []command {
 		{"parse", "parse Garoon notification mails (.eml) and print one JSON object per file", cmdParse},
 		{"authorize", "get a Google refresh token in the browser (loopback + PKCE)", cmdAuthorize},
 		{"secret", "put or check the environment's Secrets Manager secret, never printing values", cmdSecret},
-		{"doctor", "check the secret, Gmail login, mailbox, Google token and calendar, one line each", cmdDoctor},
+		{"doctor", "check the secret, Gmail, the Google token, calendar write access and the last run, one line each", cmdDoctor},
 		{"version", "print build information", cmdVersion},
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/smithy-go"
 
@@ -145,13 +146,9 @@ func FromEnv(ctx context.Context, getenv func(string) string) (Source, error) {
 		return nil, fmt.Errorf("secret: no secret configured: set %s to a JSON file (CLI), or %s (alias %s) to the name or ARN of a Secrets Manager secret, e.g. %s",
 			contract.EnvSecretFile, contract.EnvSecretID, contract.EnvSecretName, contract.SecretName("dev"))
 	}
-	var opts []func(*config.LoadOptions) error
-	if r := getenv("AWS_REGION"); r != "" {
-		opts = append(opts, config.WithRegion(r))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	cfg, err := AWSConfig(ctx, getenv)
 	if err != nil {
-		return nil, fmt.Errorf("secret %s: AWS configuration: %w", id, err)
+		return nil, fmt.Errorf("secret %s: %w", id, err)
 	}
 	if cfg.Region == "" {
 		cfg.Region = arnRegion(id)
@@ -168,6 +165,27 @@ func FromEnv(ctx context.Context, getenv func(string) string) (Source, error) {
 		}
 	})
 	return SecretsManager(client, id), nil
+}
+
+// AWSConfig is the AWS SDK's default configuration, with the region and
+// static credentials (AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+// AWS_SESSION_TOKEN) taken from getenv, which may be another environment
+// than the process's (the demo's, a test's). With the process environment
+// it is exactly LoadDefaultConfig: environment credentials come first there
+// too.
+func AWSConfig(ctx context.Context, getenv func(string) string) (aws.Config, error) {
+	var opts []func(*config.LoadOptions) error
+	if r := getenv("AWS_REGION"); r != "" {
+		opts = append(opts, config.WithRegion(r))
+	}
+	if id, key := getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"); id != "" && key != "" {
+		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(id, key, getenv("AWS_SESSION_TOKEN"))))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("AWS configuration: %w", err)
+	}
+	return cfg, nil
 }
 
 // arnRegion is the region of an ARN ("arn:aws:secretsmanager:REGION:…"), or "".
