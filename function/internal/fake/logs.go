@@ -147,20 +147,14 @@ func logsFilter(pattern string) (func(msg string) bool, error) {
 }
 
 func (s *LogsServer) serve(w http.ResponseWriter, r *http.Request) {
-	op, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), "Logs_20140328.")
-	if r.Method != http.MethodPost || !ok {
-		smError(w, "UnknownOperationException", "fake logs: expected POST with X-Amz-Target: Logs_20140328.<Operation>")
+	op, ok := awsOperation(w, r, "Logs_20140328.")
+	if !ok {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.counts[op]++
-	if !strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 ") {
-		smError(w, "UnrecognizedClientException", "The security token included in the request is invalid.")
-		return
-	}
-	if s.deny {
-		smError(w, "AccessDeniedException", fmt.Sprintf("User: arn:aws:iam::%s:user/fake is not authorized to perform: logs:%s because no identity-based policy allows the action", SecretsManagerAccount, op))
+	if !awsAllowed(w, r, s.deny, "logs:"+op) {
 		return
 	}
 	if op != "FilterLogEvents" {

@@ -150,20 +150,14 @@ func smVersionID(n int) string { return fmt.Sprintf("00000000-0000-4000-8000-%01
 func smEpoch(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
 
 func (s *SecretsManagerServer) serve(w http.ResponseWriter, r *http.Request) {
-	op, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), "secretsmanager.")
-	if r.Method != http.MethodPost || !ok {
-		smError(w, "UnknownOperationException", "fake secrets manager: expected POST with X-Amz-Target: secretsmanager.<Operation>")
+	op, ok := awsOperation(w, r, "secretsmanager.")
+	if !ok {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.counts[op]++
-	if !strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 ") {
-		smError(w, "UnrecognizedClientException", "The security token included in the request is invalid.")
-		return
-	}
-	if s.deny {
-		smError(w, "AccessDeniedException", fmt.Sprintf("User: arn:aws:iam::%s:user/fake is not authorized to perform: secretsmanager:%s because no identity-based policy allows the action", SecretsManagerAccount, op))
+	if !awsAllowed(w, r, s.deny, "secretsmanager:"+op) {
 		return
 	}
 	var in struct {
@@ -242,6 +236,32 @@ func (s *SecretsManagerServer) serve(w http.ResponseWriter, r *http.Request) {
 func smWrite(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// awsOperation is the operation of an AWS JSON 1.1 request (POST, with the
+// operation in X-Amz-Target after prefix); ok is false when it answered an
+// error instead.
+func awsOperation(w http.ResponseWriter, r *http.Request, prefix string) (op string, ok bool) {
+	op, ok = strings.CutPrefix(r.Header.Get("X-Amz-Target"), prefix)
+	if r.Method != http.MethodPost || !ok {
+		smError(w, "UnknownOperationException", "fake: expected POST with X-Amz-Target: "+prefix+"<Operation>")
+		return "", false
+	}
+	return op, true
+}
+
+// awsAllowed answers an error and returns false when the request is not
+// SigV4-signed (the signature is not checked) or deny is on.
+func awsAllowed(w http.ResponseWriter, r *http.Request, deny bool, action string) bool {
+	if !strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 ") {
+		smError(w, "UnrecognizedClientException", "The security token included in the request is invalid.")
+		return false
+	}
+	if deny {
+		smError(w, "AccessDeniedException", fmt.Sprintf("User: arn:aws:iam::%s:user/fake is not authorized to perform: %s because no identity-based policy allows the action", SecretsManagerAccount, action))
+		return false
+	}
+	return true
 }
 
 // smError writes an AWS JSON 1.1 error: status 400 and the type in __type.
