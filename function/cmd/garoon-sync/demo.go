@@ -250,9 +250,7 @@ func demo(ctx context.Context, stdout, stderr io.Writer, verbose bool, serveEnvF
 		rep, err := runner.Run(runCtx, settings, creds, gcal, runner.Options{Logger: log})
 		runner.NewSummary(rep, err).Log(runCtx, lambdaLog)
 		if rep != nil {
-			if len(rep.Steps) > 0 {
-				writeSteps(stdout, rep)
-			}
+			writeSteps(stdout, rep)
 			fmt.Fprintln(stdout, summary(rep))
 		}
 		if err != nil {

@@ -102,6 +102,11 @@ func cmdDoctor(args []string, stdout, stderr io.Writer) int {
 
 	checks := diagnose(ctx, getenv)
 	checks = append(checks, lastRunCheck(ctx, getenv, *env, time.Now()))
+	if *env != "" {
+		for i := range checks {
+			checks[i].Fix = strings.ReplaceAll(checks[i].Fix, "<env>", *env)
+		}
+	}
 	failed := false
 	for _, c := range checks {
 		failed = failed || c.Status == statusFail

@@ -170,6 +170,7 @@ func TestDoctorFindsWhatIsWrong(t *testing.T) {
 	checks, out, code = doctor(t, "--env", "demo")
 	if code != exitFail || checks["gmail"].Status != statusFail || !strings.Contains(checks["gmail"].Fix, "app password") ||
 		checks["google"].Status != statusFail || !strings.Contains(checks["google"].Fix, "garoon-sync authorize") ||
+		!strings.Contains(checks["google"].Fix, "secret put --env demo ") ||
 		checks["calendar"].Status != statusSkip {
 		t.Errorf("refused credentials: exit %d\n%s", code, out)
 	}

@@ -145,8 +145,8 @@ func TestSecretPutAndCheck(t *testing.T) {
 	os.WriteFile(token, []byte(`{"garoon_sender":"no-reply@cybozu.com","google_refresh_token":"rt-secret-value",
 		"google_client_id":"x.apps.googleusercontent.com","google_client_secret":"cs-secret-value"}`), 0o600)
 	out, errOut, code := run("secret", "put", "--env", "dev", "--from-file", token)
-	if code != exitOK || !strings.Contains(out, "updated garoon-calendar-sync/dev") {
-		t.Fatalf("put: exit %d\n%s%s", code, out, errOut)
+	if want := "updated garoon-calendar-sync/dev: changed garoon_sender, google_client_id, google_client_secret, google_refresh_token; kept gmail_address, gmail_password\n"; code != exitOK || out != want {
+		t.Fatalf("put: exit %d\n%s%s\nwant %s", code, out, errOut, want)
 	}
 	for _, v := range []string{"rt-secret-value", "cs-secret-value", "abcdefghijklmnop"} {
 		if strings.Contains(out+errOut, v) {

@@ -2,12 +2,14 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net/mail"
 	"os"
 	"slices"
@@ -129,6 +131,7 @@ func secretPut(ctx context.Context, id, fromFile, ask string, stdin *os.File, st
 	if err != nil {
 		return fail(err)
 	}
+	before := maps.Clone(values)
 	if fromFile != "" {
 		var more map[string]string
 		b, err := os.ReadFile(fromFile)
@@ -191,12 +194,20 @@ func secretPut(ctx context.Context, id, fromFile, ask string, stdin *os.File, st
 	if _, err := sm.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: aws.String(id), SecretString: aws.String(string(b))}); err != nil {
 		return fail(fmt.Errorf("write secret %s: %w", id, err))
 	}
-	keys := make([]string, 0, len(values))
-	for k := range values {
-		keys = append(keys, k)
+	// Names only, never values: what changed and what was kept.
+	var changed, kept []string
+	for _, k := range slices.Sorted(maps.Keys(values)) {
+		if old, ok := before[k]; ok && old == values[k] {
+			kept = append(kept, k)
+		} else {
+			changed = append(changed, k)
+		}
 	}
-	slices.Sort(keys)
-	fmt.Fprintf(stdout, "updated %s: %s\n", id, strings.Join(keys, ", "))
+	fmt.Fprintf(stdout, "updated %s: changed %s", id, cmp.Or(strings.Join(changed, ", "), "nothing"))
+	if len(kept) > 0 {
+		fmt.Fprintf(stdout, "; kept %s", strings.Join(kept, ", "))
+	}
+	fmt.Fprintln(stdout)
 	return exitOK
 }
 

@@ -108,6 +108,9 @@ func shortID(id string) string {
 
 // writeSteps prints what a run did (or would do) with each mail.
 func writeSteps(w io.Writer, rep *syncer.Report) {
+	if len(rep.Steps) == 0 {
+		return
+	}
 	t := &table{header: []string{"UID", "ACTION", "KIND", "WHEN (JST)", "TITLE", "EVENT", "WHY"}}
 	for _, st := range rep.Steps {
 		title := st.Title
