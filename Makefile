@@ -86,8 +86,9 @@ cdk-bootstrap: build node_modules ## once per account and region: the CDK's depl
 	$(CDK) bootstrap --no-notices -c env=$(ENV)
 
 .PHONY: cli
-cli: ## the garoon-sync CLI for this machine in dist/garoon-sync
-	CGO_ENABLED=0 go build -trimpath -o dist/garoon-sync ./function/cmd/garoon-sync
+cli: ## the garoon-sync CLI for this machine in dist/garoon-sync (stamped with the git revision)
+	CGO_ENABLED=0 go build -trimpath $(if $(wildcard .git),-buildvcs=true) -o dist/garoon-sync ./function/cmd/garoon-sync
+	@dist/garoon-sync version
 
 .PHONY: e2e
 e2e: ## end-to-end: the bootstrap under the Lambda emulator against real Dovecot (apt-get install dovecot-imapd)

@@ -53,6 +53,9 @@ func cmdVersion(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "garoon-sync %s (%s, %s)", v["version"], v["go"], v["platform"])
 	if r := v["revision"]; r != "" {
 		fmt.Fprintf(stdout, " revision %s %s", r, v["time"])
+		if v["modified"] == "true" {
+			fmt.Fprint(stdout, " (modified)")
+		}
 	}
 	fmt.Fprintln(stdout)
 	return exitOK
