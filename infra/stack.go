@@ -188,9 +188,9 @@ func NewSyncStack(scope constructs.Construct, id string, props *SyncStackProps) 
 		newAlarm(stack, "ErrorsAlarm", name+"-errors", fn.MetricErrors(&awscloudwatch.MetricOptions{
 			Period:    awscdk.Duration_Minutes(jsii.Number(15)),
 			Statistic: jsii.String("Sum"),
-		}), fmt.Sprintf("A garoon-calendar-sync %s run failed. The run's summary line names what failed: "+
+		}), fmt.Sprintf("A garoon-calendar-sync %s run failed. Run `%s` to see what is wrong, or read the run's summary line (its fix field names the command): "+
 			"aws logs tail %s --since 1h --filter-pattern ERROR. Nothing is lost: the next run retries every notice that was not applied.",
-			cfg.Name, logGroupName)),
+			cfg.Name, contract.FixDiagnose(cfg.Name), logGroupName)),
 		newAlarm(stack, "DeadLetterAlarm", name+"-schedule-dlq", dlq.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
 			Period:    awscdk.Duration_Minutes(jsii.Number(5)),
 			Statistic: jsii.String("Maximum"),
@@ -204,7 +204,7 @@ func NewSyncStack(scope constructs.Construct, id string, props *SyncStackProps) 
 			Period:        awscdk.Duration_Minutes(jsii.Number(15)),
 			Statistic:     jsii.String("Sum"),
 		}), fmt.Sprintf("Google refused the refresh token (invalid_grant: revoked, expired or the password changed); no event is synced until it is replaced. "+
-			"Run `garoon-sync authorize` then `garoon-sync secret put --env %s`.", cfg.Name)),
+			"Fix: %s", contract.FixInvalidGrant(cfg.Name))),
 	}
 	action := awscloudwatchactions.NewSnsAction(topic)
 	alarmArns := make([]*string, len(alarms))

@@ -594,11 +594,12 @@ func TestAlarms(t *testing.T) {
 		})
 		check(t, s.cfg.Name+" invalid_grant alarm", func() {
 			s.tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
-				"Namespace":        contract.MetricNamespace,
-				"MetricName":       contract.MetricInvalidGrant,
-				"Statistic":        "Sum",
-				"Dimensions":       []any{map[string]any{"Name": contract.MetricDimension, "Value": s.cfg.Name}},
-				"AlarmDescription": assertions.Match_StringLikeRegexp(jsii.String("garoon-sync authorize.*garoon-sync secret put --env " + s.cfg.Name)),
+				"Namespace":  contract.MetricNamespace,
+				"MetricName": contract.MetricInvalidGrant,
+				"Statistic":  "Sum",
+				"Dimensions": []any{map[string]any{"Name": contract.MetricDimension, "Value": s.cfg.Name}},
+				// The same command as the function's log line and doctor.
+				"AlarmDescription": assertions.Match_StringLikeRegexp(jsii.String(regexp.QuoteMeta(contract.FixInvalidGrant(s.cfg.Name)))),
 			})
 		})
 	}

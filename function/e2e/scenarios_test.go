@@ -11,6 +11,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"garoon-calendar-sync/function/internal/fake"
+	"garoon-calendar-sync/shared/contract"
 )
 
 // functionTimeout is the deployed function's timeout (cdk.json).
@@ -310,6 +311,9 @@ func TestInvalidGrant(t *testing.T) {
 	r := w.invoke()
 	if msg := r.err(); !strings.Contains(msg, "invalid_grant") || !strings.Contains(msg, "garoon-sync authorize") {
 		t.Fatalf("invalid_grant: %v", r)
+	}
+	if fix := contract.FixInvalidGrant("e2e"); r.summary["fix"] != fix || r.resp["fix"] != nil && r.resp["fix"] != fix {
+		t.Errorf("summary line fix %q, want %q (the alarm's and doctor's command)", r.summary["fix"], fix)
 	}
 	if r.summary["invalid_grant"] != true || !strings.Contains(w.logs(), `"InvalidGrant":1`) {
 		t.Errorf("no invalid_grant in the summary line or the metric:\n%s", w.logs())

@@ -96,3 +96,20 @@ func FunctionName(env string) string { return "garoon-calendar-sync-" + env }
 // LogGroupName is the function's log group. `garoon-sync doctor --env NAME`
 // reads the last run's summary line from it.
 func LogGroupName(env string) string { return "/aws/lambda/" + FunctionName(env) }
+
+// Commands that fix what a run cannot fix by itself. The function's summary
+// line ("fix"), the alarm e-mails and `garoon-sync doctor` print the same
+// ones, so an operator meets one command wherever the problem shows.
+
+// FixInvalidGrant replaces a Google refresh token that Google refused.
+func FixInvalidGrant(env string) string {
+	return "garoon-sync authorize --client-secret credentials.json --out token.json && garoon-sync secret put --env " + env + " --from-file token.json && rm token.json"
+}
+
+// FixGmailLogin stores a new Gmail app password.
+func FixGmailLogin(env string) string {
+	return "garoon-sync secret put --env " + env + " --ask gmail_password"
+}
+
+// FixDiagnose finds what else is wrong.
+func FixDiagnose(env string) string { return "garoon-sync doctor --env " + env }

@@ -79,7 +79,7 @@ func (h *handler) handle(ctx context.Context) (runner.Summary, error) {
 	if merr := runner.WriteMetrics(os.Stdout, h.settings.Env, rep, err, time.Now()); merr != nil {
 		h.log.ErrorContext(ctx, "write metrics", "error", merr)
 	}
-	sum := runner.NewSummary(rep, err)
+	sum := runner.NewSummary(h.settings.Env, rep, err)
 	sum.Log(ctx, h.log)
 	return sum, err
 }

@@ -248,7 +248,7 @@ func demo(ctx context.Context, stdout, stderr io.Writer, verbose bool, serveEnvF
 		}
 		fmt.Fprintln(stdout)
 		rep, err := runner.Run(runCtx, settings, creds, gcal, runner.Options{Logger: log})
-		runner.NewSummary(rep, err).Log(runCtx, lambdaLog)
+		runner.NewSummary(demoEnv, rep, err).Log(runCtx, lambdaLog)
 		if rep != nil {
 			writeSteps(stdout, rep)
 			fmt.Fprintln(stdout, summary(rep))

@@ -183,7 +183,7 @@ func gmailCheck(ctx context.Context, s runner.Settings, creds secret.Credentials
 	switch {
 	case errors.Is(err, imapmail.ErrAuth):
 		return check{name, statusFail, "login refused for " + creds.GmailAddress,
-			"turn on 2-Step Verification, create an app password, store it: `garoon-sync secret put --env <env> --ask gmail_password`"}
+			"turn on 2-Step Verification, create an app password, store it: `" + contract.FixGmailLogin("<env>") + "`"}
 	case err != nil:
 		return check{name, statusFail, err.Error(), "check the network, " + contract.EnvIMAPAddr + " and imap_mailbox"}
 	}
@@ -223,7 +223,7 @@ func googleChecks(ctx context.Context, s runner.Settings, creds secret.Credentia
 	case errors.Is(err, syncer.ErrInvalidGrant):
 		return []check{
 			{"google", statusFail, "Google refused the refresh token (invalid_grant): revoked, expired (7 days while the consent screen is in Testing), or issued for another client",
-				"`garoon-sync authorize --client-secret credentials.json --out token.json`, then `garoon-sync secret put --env <env> --from-file token.json`"},
+				"`" + contract.FixInvalidGrant("<env>") + "`"},
 			{"calendar", statusSkip, "needs the checks above", ""},
 		}
 	case err != nil:
@@ -277,9 +277,11 @@ func lastRunCheck(ctx context.Context, getenv func(string) string, env string, n
 	if run.OK {
 		return check{name, statusOK, when + ": " + run.Counts(), ""}
 	}
+	// The line names the fix (runner.Fix); doctor's own checks above say
+	// more. Older lines without one: the logs.
 	fix := "`aws logs tail " + group + " --since 1h`"
-	if run.InvalidGrant {
-		fix = "`garoon-sync authorize`, then `garoon-sync secret put --env " + env + " --from-file token.json`"
+	if run.Fix != "" && run.Fix != contract.FixDiagnose(env) {
+		fix = "`" + run.Fix + "`"
 	}
 	return check{name, statusFail, when + " failed: " + run.Error, fix}
 }

@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"time"
 
+	"garoon-calendar-sync/function/internal/imapmail"
 	"garoon-calendar-sync/function/internal/syncer"
+	"garoon-calendar-sync/shared/contract"
 )
 
 // The one line each Lambda run logs at its end. `garoon-sync doctor` finds
@@ -33,10 +35,12 @@ type Summary struct {
 	DurationMS   int64  `json:"duration_ms"`
 	InvalidGrant bool   `json:"invalid_grant,omitempty"`
 	Error        string `json:"error,omitempty"`
+	Fix          string `json:"fix,omitempty"` // the command that fixes Error (see Fix)
 }
 
-// NewSummary sums up a run; rep may be nil when the run did not start.
-func NewSummary(rep *syncer.Report, runErr error) Summary {
+// NewSummary sums up a run of the environment env; rep may be nil when the
+// run did not start.
+func NewSummary(env string, rep *syncer.Report, runErr error) Summary {
 	if rep == nil {
 		rep = &syncer.Report{}
 	}
@@ -48,8 +52,24 @@ func NewSummary(rep *syncer.Report, runErr error) Summary {
 	if runErr != nil {
 		s.Error = runErr.Error()
 		s.InvalidGrant = errors.Is(runErr, syncer.ErrInvalidGrant)
+		s.Fix = Fix(runErr, env)
 	}
 	return s
+}
+
+// Fix is the command a person runs when a run of env failed with err:
+// replace the Google token, replace the Gmail app password, or let doctor
+// find the problem.
+func Fix(err error, env string) string {
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, syncer.ErrInvalidGrant):
+		return contract.FixInvalidGrant(env)
+	case errors.Is(err, imapmail.ErrAuth):
+		return contract.FixGmailLogin(env)
+	}
+	return contract.FixDiagnose(env)
 }
 
 // Log writes the summary line: SummaryMessage at info level, or
@@ -65,7 +85,7 @@ func (s Summary) Log(ctx context.Context, log *slog.Logger) {
 	if s.InvalidGrant {
 		attrs = append(attrs, "invalid_grant", true)
 	}
-	log.ErrorContext(ctx, SummaryFailedMessage, append(attrs, "error", s.Error)...)
+	log.ErrorContext(ctx, SummaryFailedMessage, append(attrs, "error", s.Error, "fix", s.Fix)...)
 }
 
 // LoggedRun is a summary line read back from the logs.

@@ -11,8 +11,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"garoon-calendar-sync/function/internal/imapmail"
 	"garoon-calendar-sync/function/internal/runner"
 	"garoon-calendar-sync/function/internal/syncer"
+	"garoon-calendar-sync/shared/contract"
 )
 
 // The line the Lambda logs (Lambda's JSON format: "timestamp", "message")
@@ -26,7 +28,7 @@ func TestSummaryLineRoundTrip(t *testing.T) {
 		for _, runErr := range []error{nil, fmt.Errorf("calendar: insert: %w", syncer.ErrInvalidGrant)} {
 			var buf bytes.Buffer
 			before := time.Now().Add(-time.Second)
-			want := runner.NewSummary(rep, runErr)
+			want := runner.NewSummary("prod", rep, runErr)
 			want.Log(context.Background(), slog.New(slog.NewJSONHandler(&buf, opts)))
 			got, ok := runner.ParseSummaryLine(bytes.TrimSpace(buf.Bytes()))
 			if !ok {
@@ -35,7 +37,7 @@ func TestSummaryLineRoundTrip(t *testing.T) {
 			if got.Summary != want || got.OK != (runErr == nil) || got.Time.Before(before) {
 				t.Errorf("%s: read back %+v from %s, want %+v", name, got, buf.Bytes(), want)
 			}
-			if runErr != nil && (!got.InvalidGrant || got.Error != runErr.Error()) {
+			if runErr != nil && (!got.InvalidGrant || got.Error != runErr.Error() || got.Fix != contract.FixInvalidGrant("prod")) {
 				t.Errorf("%s: failed run read back as %+v", name, got)
 			}
 		}
@@ -64,7 +66,23 @@ func TestSummaryCounts(t *testing.T) {
 			t.Errorf("%+v: %q, want %q", tc.s, got, tc.want)
 		}
 	}
-	if s := runner.NewSummary(nil, errors.New("x")); s.Error != "x" || s.InvalidGrant {
+	if s := runner.NewSummary("dev", nil, errors.New("x")); s.Error != "x" || s.InvalidGrant || s.Fix != "garoon-sync doctor --env dev" {
 		t.Errorf("nil report: %+v", s)
+	}
+}
+
+func TestFix(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{nil, ""},
+		{fmt.Errorf("calendar: get: %w", syncer.ErrInvalidGrant), "garoon-sync authorize --client-secret credentials.json --out token.json && garoon-sync secret put --env prod --from-file token.json && rm token.json"},
+		{fmt.Errorf("imap: %w", imapmail.ErrAuth), "garoon-sync secret put --env prod --ask gmail_password"},
+		{errors.New("connect: i/o timeout"), "garoon-sync doctor --env prod"},
+	} {
+		if got := runner.Fix(tc.err, "prod"); got != tc.want {
+			t.Errorf("Fix(%v) = %q, want %q", tc.err, got, tc.want)
+		}
 	}
 }
