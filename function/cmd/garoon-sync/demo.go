@@ -315,9 +315,25 @@ func repeatText(ev fake.CalendarEvent) string {
 	}
 	s := strings.TrimPrefix(strings.Join(ev.Recurrence, ","), "RRULE:")
 	if n := len(ev.CancelledOccurrences); n > 0 {
-		s += fmt.Sprintf(" (%d cancelled: %s)", n, strings.Join(ev.CancelledOccurrences, ","))
+		when := make([]string, n)
+		for i, id := range ev.CancelledOccurrences {
+			when[i] = occurrenceText(id)
+		}
+		s += fmt.Sprintf(" (%d cancelled: %s)", n, strings.Join(when, ", "))
 	}
 	return s
+}
+
+// occurrenceText shows an instance id suffix (20261208T000000Z, or 20261208
+// for all-day series) as the table shows times: in Tokyo.
+func occurrenceText(id string) string {
+	if t, err := time.Parse("20060102T150405Z", id); err == nil {
+		return t.In(jst).Format("2006-01-02 15:04")
+	}
+	if t, err := time.Parse("20060102", id); err == nil {
+		return t.Format("2006-01-02")
+	}
+	return id
 }
 
 func invited(ev fake.CalendarEvent) string {

@@ -109,9 +109,22 @@ func TestDemo(t *testing.T) {
 	}
 	for _, want := range []string{"Run 1", "Run 2", "Run 3", "cancel-occurrence", "update", "Google Calendar now", "朝会", "開発部 定例",
 		"4 mails: 3 created, 0 updated, 0 deleted, 0 unchanged, 1 ignored", "4 mails: 0 created, 1 updated, 2 deleted, 0 unchanged, 1 ignored",
-		"0 mails: 0 created"} {
+		"0 mails: 0 created", "(1 cancelled: 2026-12-08 09:00)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestOccurrenceText(t *testing.T) {
+	for id, want := range map[string]string{
+		"20261208T000000Z": "2026-12-08 09:00", // instance ids are UTC; the table is Tokyo time
+		"20261207T160000Z": "2026-12-08 01:00",
+		"20261208":         "2026-12-08",
+		"garbage":          "garbage",
+	} {
+		if got := occurrenceText(id); got != want {
+			t.Errorf("occurrenceText(%q) = %q, want %q", id, got, want)
 		}
 	}
 }
