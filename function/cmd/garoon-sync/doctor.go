@@ -275,7 +275,7 @@ func lastRunCheck(ctx context.Context, getenv func(string) string, env string, n
 	}
 	when := run.Time.In(garoon.JST).Format("2006-01-02 15:04 MST") + " (" + ago(now.Sub(run.Time)) + ")"
 	if run.OK {
-		return check{name, statusOK, when + ": " + run.Counts(), ""}
+		return check{name, statusOK, when + ": " + run.Brief(), ""}
 	}
 	// The line names the fix (runner.Fix); doctor's own checks above say
 	// more. Older lines without one: the logs.

@@ -282,7 +282,7 @@ func TestEveryRunTwiceSameCalendar(t *testing.T) {
 
 func TestWriteMetrics(t *testing.T) {
 	var buf bytes.Buffer
-	rep := &syncer.Report{Seen: 3, Created: 1, Ignored: 1, Failed: 1, Duration: 1500 * time.Millisecond}
+	rep := &syncer.Report{Counts: syncer.Counts{Seen: 3, Created: 1, Ignored: 1, Failed: 1}, Duration: 1500 * time.Millisecond}
 	if err := WriteMetrics(&buf, "prod", rep, fmt.Errorf("x: %w", syncer.ErrInvalidGrant), time.Unix(1700000000, 0)); err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -24,14 +23,7 @@ const (
 // Summary is a run's outcome: the fields of its summary line, and the Lambda
 // invocation's response.
 type Summary struct {
-	Seen         int    `json:"seen"`
-	Created      int    `json:"created"`
-	Updated      int    `json:"updated"`
-	Deleted      int    `json:"deleted"`
-	Skipped      int    `json:"skipped"`
-	Ignored      int    `json:"ignored"`
-	Deferred     int    `json:"deferred"`
-	Failed       int    `json:"failed"`
+	syncer.Counts
 	DurationMS   int64  `json:"duration_ms"`
 	InvalidGrant bool   `json:"invalid_grant,omitempty"`
 	Error        string `json:"error,omitempty"`
@@ -44,11 +36,7 @@ func NewSummary(env string, rep *syncer.Report, runErr error) Summary {
 	if rep == nil {
 		rep = &syncer.Report{}
 	}
-	s := Summary{
-		Seen: rep.Seen, Created: rep.Created, Updated: rep.Updated, Deleted: rep.Deleted,
-		Skipped: rep.Skipped, Ignored: rep.Ignored, Deferred: rep.Deferred, Failed: rep.Failed,
-		DurationMS: rep.Duration.Milliseconds(),
-	}
+	s := Summary{Counts: rep.Counts, DurationMS: rep.Duration.Milliseconds()}
 	if runErr != nil {
 		s.Error = runErr.Error()
 		s.InvalidGrant = errors.Is(runErr, syncer.ErrInvalidGrant)
@@ -121,24 +109,4 @@ func ParseSummaryLine(line []byte) (run LoggedRun, ok bool) {
 		t = rec.Time
 	}
 	return LoggedRun{Time: t, OK: *msg == SummaryMessage, Summary: rec.Summary}, true
-}
-
-// Counts is the run's counts in a few words: "3 mails: 1 created, 1 updated, 1 ignored".
-func (s Summary) Counts() string {
-	if s.Seen == 0 && s.Failed == 0 {
-		return "no new mails"
-	}
-	out := fmt.Sprintf("%d mails", s.Seen)
-	sep := ": "
-	for _, c := range []struct {
-		n    int
-		what string
-	}{{s.Created, "created"}, {s.Updated, "updated"}, {s.Deleted, "deleted"}, {s.Skipped, "unchanged"},
-		{s.Ignored, "ignored"}, {s.Deferred, "deferred"}, {s.Failed, "failed"}} {
-		if c.n > 0 {
-			out += fmt.Sprintf("%s%d %s", sep, c.n, c.what)
-			sep = ", "
-		}
-	}
-	return out
 }

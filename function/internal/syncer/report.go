@@ -1,6 +1,7 @@
 package syncer
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -39,18 +40,44 @@ type Step struct {
 
 // Report is the outcome of a run, in the order the mails were applied.
 type Report struct {
-	DryRun   bool          `json:"dry_run"`
-	Steps    []Step        `json:"steps"`
-	Seen     int           `json:"seen"`
-	Created  int           `json:"created"`
-	Updated  int           `json:"updated"`
-	Deleted  int           `json:"deleted"`
-	Skipped  int           `json:"skipped"`
-	Ignored  int           `json:"ignored"`
-	Deferred int           `json:"deferred"`
-	Failed   int           `json:"failed"`
+	DryRun bool   `json:"dry_run"`
+	Steps  []Step `json:"steps"`
+	Counts
 	Marked   int           `json:"marked"`
 	Duration time.Duration `json:"duration_ns"`
+}
+
+// Counts say what became of a run's mails.
+type Counts struct {
+	Seen     int `json:"seen"`
+	Created  int `json:"created"`
+	Updated  int `json:"updated"`
+	Deleted  int `json:"deleted"`
+	Skipped  int `json:"skipped"` // already applied, or already gone
+	Ignored  int `json:"ignored"`
+	Deferred int `json:"deferred"`
+	Failed   int `json:"failed"`
+}
+
+// Brief is the counts in a few words, the zeros left out: "no new mails",
+// "3 mails: 1 created, 1 updated, 1 ignored".
+func (c Counts) Brief() string {
+	if c.Seen == 0 && c.Failed == 0 {
+		return "no new mails"
+	}
+	out := fmt.Sprintf("%d mails", c.Seen)
+	sep := ": "
+	for _, n := range []struct {
+		n    int
+		what string
+	}{{c.Created, "created"}, {c.Updated, "updated"}, {c.Deleted, "deleted"}, {c.Skipped, "unchanged"},
+		{c.Ignored, "ignored"}, {c.Deferred, "deferred"}, {c.Failed, "failed"}} {
+		if n.n > 0 {
+			out += fmt.Sprintf("%s%d %s", sep, n.n, n.what)
+			sep = ", "
+		}
+	}
+	return out
 }
 
 func (r *Report) add(st Step) {
