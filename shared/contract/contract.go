@@ -18,6 +18,12 @@ const (
 	KeyGoogleClientSecret = "google_client_secret"
 	KeyCalendarID         = "calendar_id"  // optional
 	KeyIMAPMailbox        = "imap_mailbox" // optional
+	// KeyTimeZone is the IANA zone of the user's Garoon account (optional):
+	// Garoon writes times in the recipient's zone with no marker.
+	KeyTimeZone = "garoon_time_zone"
+	// KeySeriesDelete decides what a delete of a repeating appointment that
+	// Garoon's mail cannot scope does: "flag" (keep and mark) or "all".
+	KeySeriesDelete = "series_delete"
 )
 
 // RequiredKeys lists the secret keys that must be present and non-empty, in
@@ -35,6 +41,8 @@ var RequiredKeys = []string{
 const (
 	DefaultCalendarID  = "primary"
 	DefaultIMAPMailbox = "INBOX"
+	SeriesDeleteFlag   = "flag" // default: keep the series, mark it, report it
+	SeriesDeleteAll    = "all"  // opt-in: delete the whole series
 )
 
 // Environment variables. The Lambda sets EnvSecretID; the others exist so the

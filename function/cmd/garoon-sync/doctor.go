@@ -189,7 +189,7 @@ func gmailCheck(ctx context.Context, s runner.Settings, creds secret.Credentials
 	}
 	notices, other, unreadable := 0, 0, 0
 	for _, m := range mails {
-		switch n, err := garoon.Parse(m.Raw, creds.GaroonSender); {
+		switch n, err := garoon.Parse(m.Raw, garoon.Options{Sender: creds.GaroonSender}); {
 		case err != nil:
 			unreadable++
 		case n.Action == garoon.ActionIgnore:

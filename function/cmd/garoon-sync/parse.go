@@ -49,7 +49,7 @@ func cmdParse(args []string, stdout, stderr io.Writer) int {
 			code = exitFail
 			continue
 		}
-		n, err := garoon.Parse(raw, *sender)
+		n, err := garoon.Parse(raw, garoon.Options{Sender: *sender})
 		if err != nil {
 			fmt.Fprintf(stderr, "garoon-sync parse: %s: %v\n", name, err)
 			code = exitFail

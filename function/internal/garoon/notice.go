@@ -33,6 +33,54 @@ const (
 // tz database.
 var JST = time.FixedZone("JST", 9*60*60)
 
+// Options tell Parse what it cannot read from the mail itself.
+type Options struct {
+	// Sender is the Garoon sender address (the secret's garoon_sender);
+	// empty accepts cybozu.com's senders or Garoon's X-Mailer (FORMAT §1).
+	Sender string
+	// Zone is the recipient's Garoon time zone: Garoon writes times in it
+	// with no marker. nil means Asia/Tokyo.
+	Zone *time.Location
+}
+
+// Date is a calendar day with no time zone. 期間 (the period of a repeating
+// appointment) is printed as the appointment's own dates and never
+// converted, so it is kept as a day, not an instant.
+type Date struct {
+	Year  int
+	Month time.Month
+	Day   int
+}
+
+// DateOf is the day of t in t's location.
+func DateOf(t time.Time) Date {
+	y, m, d := t.Date()
+	return Date{y, m, d}
+}
+
+// IsZero reports whether d is unset.
+func (d Date) IsZero() bool { return d == Date{} }
+
+// In is midnight of d in loc.
+func (d Date) In(loc *time.Location) time.Time {
+	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, loc)
+}
+
+// String is YYYY-MM-DD, or "" for the zero Date.
+func (d Date) String() string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.In(time.UTC).Format(time.DateOnly)
+}
+
+// Candidate is one proposed slot of a tentative appointment (日時候補).
+type Candidate struct {
+	Start, End time.Time // like Notice.Start and End
+	AllDay     bool
+	Facility   string // the facility heading the candidate sits under, or ""
+}
+
 // Notice is one parsed mail.
 type Notice struct {
 	Kind   Kind
@@ -56,9 +104,20 @@ type Notice struct {
 	// empty when the appointment does not repeat.
 	Recurrence []string
 
-	Attendees  []string
-	Facilities []string
-	Memo       string
+	// PeriodStart and PeriodEnd are the literal 期間 dates of a repeating
+	// notice; zero when the appointment does not repeat.
+	PeriodStart, PeriodEnd Date
+	// Candidates are the proposed slots of a tentative appointment, in mail
+	// order; Start and End are the first one's.
+	Candidates []Candidate
+
+	// Language of the notice: "ja", "en", "zh" or "zh-tw".
+	Language string
+
+	Attendees   []string // 参加者, never the RSVP subsets
+	Facilities  []string
+	Memo        string
+	Attachments []string
 
 	// Envelope data, for identity and ordering (not part of the JSON contract).
 	MessageID string    // Message-ID header, without angle brackets

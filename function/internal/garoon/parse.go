@@ -19,7 +19,8 @@ const cybozuSender = "no-reply@cybozu.com"
 // comes back with Action ignore and a Reason, never as an error. An error
 // means the mail cannot be read (truncated, bad encoding) or claims to be a
 // schedule notice but cannot be understood, and says why.
-func Parse(raw []byte, sender string) (*Notice, error) {
+func Parse(raw []byte, opt Options) (*Notice, error) {
+	sender := opt.Sender
 	if len(raw) > maxMailBytes {
 		return nil, fmt.Errorf("garoon: mail is %d bytes; the parser reads at most %d MB, far more than a notice", len(raw), maxMailBytes>>20)
 	}

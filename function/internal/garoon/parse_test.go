@@ -49,7 +49,7 @@ func recordJSON(t *testing.T, path string) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := Parse(raw, "")
+	n, err := Parse(raw, Options{Sender: ""})
 	if err != nil {
 		t.Fatalf("Parse: %v", err)
 	}
@@ -88,7 +88,7 @@ func TestSharedExamples(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			n, err := Parse(raw, "")
+			n, err := Parse(raw, Options{Sender: ""})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -183,7 +183,7 @@ func TestParseErrorsNameTheProblem(t *testing.T) {
 		{"oversized", rawMail("", strings.Repeat("x", maxMailBytes)), "at most 10 MB"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			n, err := Parse(tc.raw, "")
+			n, err := Parse(tc.raw, Options{Sender: ""})
 			if err == nil {
 				t.Fatalf("no error; notice %+v", n.Record())
 			}
@@ -195,7 +195,7 @@ func TestParseErrorsNameTheProblem(t *testing.T) {
 }
 
 func TestMultipartNestingWithinTheLimit(t *testing.T) {
-	n, err := Parse(rawMail("MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=ba\r\n", nested(4)), "")
+	n, err := Parse(rawMail("MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=ba\r\n", nested(4)), Options{Sender: ""})
 	if err != nil || n.Title != "定例" {
 		t.Fatalf("%v %+v", err, n)
 	}
@@ -233,7 +233,7 @@ func TestIgnored(t *testing.T) {
 		{"attendance with a broken body", []byte("From: no-reply@cybozu.com\r\nSubject: [出席] x\r\nContent-Transfer-Encoding: base64\r\n\r\n@@@\r\n"), "", "attendance reply"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			n, err := Parse(tc.raw, tc.sender)
+			n, err := Parse(tc.raw, Options{Sender: tc.sender})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -260,7 +260,7 @@ func TestSenderOption(t *testing.T) {
 		{" NO-REPLY@CYBOZU.COM ", ActionUpsert},
 		{"garoon@corp.example.jp", ActionIgnore},
 	} {
-		n, err := Parse(raw, tc.sender)
+		n, err := Parse(raw, Options{Sender: tc.sender})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -270,17 +270,17 @@ func TestSenderOption(t *testing.T) {
 	}
 	// An on-premise Garoon with its own sender, no X-Mailer.
 	onprem := bytes.Replace(raw, []byte("From: no-reply@cybozu.com"), []byte("From: Garoon <Garoon@Corp.Example.jp>"), 1)
-	if n, err := Parse(onprem, "garoon@corp.example.jp"); err != nil || n.Action != ActionUpsert {
+	if n, err := Parse(onprem, Options{Sender: "garoon@corp.example.jp"}); err != nil || n.Action != ActionUpsert {
 		t.Errorf("configured sender: %v %+v", err, n)
 	}
-	if n, err := Parse(onprem, ""); err != nil || n.Action != ActionIgnore {
+	if n, err := Parse(onprem, Options{Sender: ""}); err != nil || n.Action != ActionIgnore {
 		t.Errorf("unconfigured, no X-Mailer: %v %+v", err, n)
 	}
 }
 
 func TestEnvelope(t *testing.T) {
 	raw := readTestMail(t, "61-from-display-name-uppercase.eml")
-	n, err := Parse(raw, "")
+	n, err := Parse(raw, Options{Sender: ""})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,7 +291,7 @@ func TestEnvelope(t *testing.T) {
 		t.Errorf("date %v is not in JST", n.Date)
 	}
 	// A +0000 Date header is the same instant, shown in JST.
-	n, err = Parse([]byte("From: x@example.jp\r\nDate: Sun, 31 Dec 2023 16:00:00 +0000\r\nMessage-ID: <a@b>\r\n\r\n"), "")
+	n, err = Parse([]byte("From: x@example.jp\r\nDate: Sun, 31 Dec 2023 16:00:00 +0000\r\nMessage-ID: <a@b>\r\n\r\n"), Options{Sender: ""})
 	if err != nil || n.Date.Format(time.RFC3339) != "2024-01-01T01:00:00+09:00" || n.MessageID != "a@b" {
 		t.Errorf("%v %v %q", err, n.Date, n.MessageID)
 	}
@@ -409,7 +409,7 @@ func TestBodyQuirks(t *testing.T) {
 		{"lone CR line ends", strings.ReplaceAll(okBody, "\r\n", "\r"), "2024-01-15T10:00:00+09:00", "定例", "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			n, err := Parse(rawMail("Content-Type: text/plain; charset=UTF-8\r\n", tc.body), "")
+			n, err := Parse(rawMail("Content-Type: text/plain; charset=UTF-8\r\n", tc.body), Options{Sender: ""})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -434,7 +434,7 @@ func TestFromAddress(t *testing.T) {
 		}
 	}
 	raw := rawMail("Content-Type: text/plain; charset=UTF-8\r\n", okBody)
-	if n, err := Parse(raw, "Garoon <NO-REPLY@cybozu.com>"); err != nil || n.Action != ActionUpsert {
+	if n, err := Parse(raw, Options{Sender: "Garoon <NO-REPLY@cybozu.com>"}); err != nil || n.Action != ActionUpsert {
 		t.Errorf("sender given with a display name: %v %+v", err, n)
 	}
 }
@@ -485,7 +485,7 @@ func FuzzParse(f *testing.F) {
 	f.Add(rawMail("", withWhen("毎月第2火曜日 13:00 ～ 14:00")+"期間　　：12月01日～3月31日\r\n"), "")
 	f.Add([]byte("From: a@b\r\n\r\n"), "a@b")
 	f.Fuzz(func(t *testing.T, raw []byte, sender string) {
-		n, err := Parse(raw, sender)
+		n, err := Parse(raw, Options{Sender: sender})
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), "garoon: ") {
 				t.Fatalf("error without the package prefix: %v", err)
@@ -515,7 +515,7 @@ func FuzzParse(f *testing.F) {
 // allocs/mail compare with scripts/bench_python_email.py on the same files.
 func BenchmarkParse(b *testing.B) {
 	benchmark(b, func(raw []byte) error {
-		_, err := Parse(raw, "")
+		_, err := Parse(raw, Options{Sender: ""})
 		return err
 	})
 }

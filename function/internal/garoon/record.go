@@ -1,38 +1,70 @@
 package garoon
 
-// Record is a Notice in the JSON schema of FORMAT.md §5: what
+import "time"
+
+// Record is a Notice in the JSON schema of the parser's contract (v2): what
 // `garoon-sync parse` prints.
 type Record struct {
-	Action     Action   `json:"action"`
-	Kind       Kind     `json:"kind"`
-	Title      string   `json:"title"`
-	Menu       string   `json:"menu"`
-	Start      string   `json:"start"`
-	End        string   `json:"end"`
-	AllDay     bool     `json:"all_day"`
-	Recurrence []string `json:"recurrence"`
-	Attendees  []string `json:"attendees"`
-	Facilities []string `json:"facilities"`
-	Memo       string   `json:"memo"`
+	File        string            `json:"file,omitempty"`
+	Action      Action            `json:"action"`
+	Kind        Kind              `json:"kind"`
+	Reason      string            `json:"reason,omitempty"`
+	Language    string            `json:"language"`
+	Title       string            `json:"title"`
+	Menu        string            `json:"menu"`
+	Start       string            `json:"start"`
+	End         string            `json:"end"`
+	AllDay      bool              `json:"all_day"`
+	Recurrence  []string          `json:"recurrence"`
+	PeriodStart string            `json:"period_start"`
+	PeriodEnd   string            `json:"period_end"`
+	Candidates  []CandidateRecord `json:"candidates"`
+	Attendees   []string          `json:"attendees"`
+	Facilities  []string          `json:"facilities"`
+	Memo        string            `json:"memo"`
+	Attachments []string          `json:"attachments"`
+}
+
+// CandidateRecord is a Candidate in the JSON contract.
+type CandidateRecord struct {
+	Start    string `json:"start"`
+	End      string `json:"end"`
+	AllDay   bool   `json:"all_day"`
+	Facility string `json:"facility"`
 }
 
 // Record returns the notice in the JSON contract. Lists are never null; an
-// ignored notice has only action and kind.
+// ignored notice has only action, kind and reason.
 func (n *Notice) Record() Record {
-	r := Record{Action: n.Action, Kind: n.Kind, Recurrence: []string{}, Attendees: []string{}, Facilities: []string{}}
+	r := Record{Action: n.Action, Kind: n.Kind, Recurrence: []string{}, Candidates: []CandidateRecord{},
+		Attendees: []string{}, Facilities: []string{}, Attachments: []string{}}
 	if n.Action == ActionIgnore {
+		r.Reason = n.Reason
 		return r
 	}
-	r.Title, r.Menu, r.AllDay, r.Memo = n.Title, n.Menu, n.AllDay, n.Memo
-	layout := "2006-01-02T15:04:05-07:00"
-	if n.AllDay {
-		layout = "2006-01-02"
-	}
-	if !n.Start.IsZero() {
-		r.Start, r.End = n.Start.In(JST).Format(layout), n.End.In(JST).Format(layout)
+	r.Language, r.Title, r.Menu, r.AllDay, r.Memo = n.Language, n.Title, n.Menu, n.AllDay, n.Memo
+	r.Start, r.End = formatSlot(n.Start, n.End, n.AllDay)
+	r.PeriodStart, r.PeriodEnd = n.PeriodStart.String(), n.PeriodEnd.String()
+	for _, c := range n.Candidates {
+		s, e := formatSlot(c.Start, c.End, c.AllDay)
+		r.Candidates = append(r.Candidates, CandidateRecord{Start: s, End: e, AllDay: c.AllDay, Facility: c.Facility})
 	}
 	r.Recurrence = append(r.Recurrence, n.Recurrence...)
 	r.Attendees = append(r.Attendees, n.Attendees...)
 	r.Facilities = append(r.Facilities, n.Facilities...)
+	r.Attachments = append(r.Attachments, n.Attachments...)
 	return r
+}
+
+// formatSlot writes a start and end in their own zone's offset (the
+// recipient's Garoon zone), or as dates for all-day slots.
+func formatSlot(start, end time.Time, allDay bool) (string, string) {
+	if start.IsZero() {
+		return "", ""
+	}
+	layout := time.RFC3339
+	if allDay {
+		layout = time.DateOnly
+	}
+	return start.Format(layout), end.Format(layout)
 }

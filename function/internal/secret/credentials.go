@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"garoon-calendar-sync/shared/contract"
@@ -30,6 +31,8 @@ type Credentials struct {
 	GoogleClientSecret string
 	CalendarID         string // default "primary"
 	IMAPMailbox        string // default "INBOX"
+	TimeZone           string // IANA name, default "Asia/Tokyo"
+	SeriesDelete       string // "flag" (default) or "all"
 }
 
 // Parse reads the secret's JSON object. Every missing or empty required key
@@ -72,6 +75,8 @@ func parse(data []byte) (Credentials, error) {
 		{contract.KeyGoogleClientSecret, &c.GoogleClientSecret},
 		{contract.KeyCalendarID, &c.CalendarID},
 		{contract.KeyIMAPMailbox, &c.IMAPMailbox},
+		{contract.KeyTimeZone, &c.TimeZone},
+		{contract.KeySeriesDelete, &c.SeriesDelete},
 	}
 	var notString []string
 	for _, f := range fields {
@@ -111,6 +116,19 @@ func parse(data []byte) (Credentials, error) {
 	}
 	if c.IMAPMailbox == "" {
 		c.IMAPMailbox = contract.DefaultIMAPMailbox
+	}
+	if c.TimeZone == "" {
+		c.TimeZone = contract.DefaultTimeZone
+	}
+	if _, err := time.LoadLocation(c.TimeZone); err != nil {
+		return Credentials{}, fmt.Errorf("key %q: %q is not an IANA time zone name (e.g. Asia/Tokyo)", contract.KeyTimeZone, c.TimeZone)
+	}
+	switch c.SeriesDelete {
+	case "":
+		c.SeriesDelete = contract.SeriesDeleteFlag
+	case contract.SeriesDeleteFlag, contract.SeriesDeleteAll:
+	default:
+		return Credentials{}, fmt.Errorf("key %q: %q is neither %q nor %q", contract.KeySeriesDelete, c.SeriesDelete, contract.SeriesDeleteFlag, contract.SeriesDeleteAll)
 	}
 	return c, nil
 }
@@ -157,6 +175,12 @@ func (c Credentials) ToJSON() ([]byte, error) {
 	if c.IMAPMailbox != "" && c.IMAPMailbox != contract.DefaultIMAPMailbox {
 		m[contract.KeyIMAPMailbox] = c.IMAPMailbox
 	}
+	if c.TimeZone != "" && c.TimeZone != contract.DefaultTimeZone {
+		m[contract.KeyTimeZone] = c.TimeZone
+	}
+	if c.SeriesDelete != "" && c.SeriesDelete != contract.SeriesDeleteFlag {
+		m[contract.KeySeriesDelete] = c.SeriesDelete
+	}
 	return json.MarshalIndent(m, "", "  ")
 }
 
@@ -182,6 +206,8 @@ func (c Credentials) fields() []field {
 		{"GoogleClientSecret", contract.KeyGoogleClientSecret, redact(c.GoogleClientSecret)},
 		{"CalendarID", contract.KeyCalendarID, c.CalendarID},
 		{"IMAPMailbox", contract.KeyIMAPMailbox, c.IMAPMailbox},
+		{"TimeZone", contract.KeyTimeZone, c.TimeZone},
+		{"SeriesDelete", contract.KeySeriesDelete, c.SeriesDelete},
 	}
 }
 

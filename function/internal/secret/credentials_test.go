@@ -37,6 +37,8 @@ var want = secret.Credentials{
 	GoogleClientSecret: clientSecret,
 	CalendarID:         "primary",
 	IMAPMailbox:        "INBOX",
+	TimeZone:           "Asia/Tokyo",
+	SeriesDelete:       "flag",
 }
 
 // with returns full with key set to value (a JSON literal), or removed if

@@ -61,6 +61,13 @@ import (
 type Config struct {
 	// Sender is the Garoon sender address (the secret's garoon_sender).
 	Sender string
+	// Zone is the user's Garoon time zone (the secret's garoon_time_zone);
+	// nil means Asia/Tokyo.
+	Zone *time.Location
+	// SeriesDeleteAll makes an unscoped delete of a repeating appointment
+	// delete the whole series (the secret's series_delete: all) instead of
+	// keeping and marking it.
+	SeriesDeleteAll bool
 	// Lookback bounds the mailbox search window.
 	Lookback time.Duration
 	// MaxDeletes is the mass-delete guard; negative disables it.
@@ -123,7 +130,7 @@ func (e *Engine) Run(ctx context.Context) (*Report, error) {
 	var items []item
 	var done []uint32 // mails to mark processed
 	for _, m := range mails {
-		n, err := garoon.Parse(m.Raw, e.cfg.Sender)
+		n, err := garoon.Parse(m.Raw, garoon.Options{Sender: e.cfg.Sender, Zone: e.cfg.Zone})
 		if err != nil {
 			// A mail that cannot be parsed will never parse: report it and
 			// mark it, so it does not fail every run until it ages out.
