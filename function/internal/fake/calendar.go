@@ -38,7 +38,11 @@ const (
 	CalendarKindGet    = "get"
 	CalendarKindInsert = "insert"
 	CalendarKindUpdate = "update"
-	CalendarKindDelete = "delete"
+	CalendarKindPatch  = "patch"
+	// CalendarKindInstances is events.instances, the occurrences of one
+	// repeating event.
+	CalendarKindInstances = "instances"
+	CalendarKindDelete    = "delete"
 )
 
 // calZone is the time zone of every fake calendar: all-day events span
@@ -53,14 +57,25 @@ var calZone = time.FixedZone("JST", 9*60*60)
 //   - /calendar/v3/calendars/{calendarId}/events: list (private extended
 //     property filters ANDed, timeMin/timeMax overlap, showDeleted, paging),
 //     insert (client-chosen ids, 409 on a taken id, cancelled included), get
-//     (cancelled events too), update (PUT), delete (soft: the event becomes
-//     cancelled; 410 when already deleted, 404 when unknown). Deleting an
-//     instance id <series>_<YYYYMMDD> or <series>_<YYYYMMDDTHHMMSSZ> cancels
-//     that one occurrence of a repeating event.
+//     (cancelled events too), update (PUT), patch (PATCH: fields absent from
+//     the body are kept, objects such as extendedProperties.private are
+//     merged key by key, arrays replaced, null clears), delete (soft: the
+//     event becomes cancelled; 410 when already deleted, 404 when unknown).
+//   - Repeating events as Google models them (recurring events guide,
+//     https://developers.google.com/workspace/calendar/api/guides/recurringevents,
+//     and events.instances): an occurrence is an instance whose id is
+//     <series>_<YYYYMMDDTHHMMSSZ> (original start in UTC) or
+//     <series>_<YYYYMMDD> (all-day), with recurringEventId and
+//     originalStartTime. get, update, patch and delete accept an instance
+//     id; a write turns the instance into an exception stored beside the
+//     series (a delete: an exception with status cancelled). list with
+//     singleEvents=true and GET .../events/{id}/instances expand the series'
+//     RRULE (see recur.go for the rules modelled) with the exceptions applied.
+//     With singleEvents=false, list returns series and exceptions as stored;
+//     a series counts for timeMin/timeMax as lasting from its first start on.
 //
-// Every API request needs a Bearer token the token endpoint issued. A
-// repeating event is not expanded: for timeMin/timeMax it counts as lasting
-// from its first start on. Only "primary" exists until AddCalendar.
+// Every API request needs a Bearer token the token endpoint issued. Only
+// "primary" exists until AddCalendar.
 //
 // It records every request and can fail, delay or refuse on demand. It is
 // safe for concurrent use.
@@ -120,6 +135,11 @@ type CalendarEvent struct {
 	TimeZone   string // the start's timeZone
 	Recurrence []string
 	Private    map[string]string // private extended properties
+	ColorID    string
+	// RecurringEventID and OriginalStart are set on an instance of a
+	// repeating event: the series id and the instance id suffix.
+	RecurringEventID string
+	OriginalStart    string
 	// CancelledOccurrences are the instance id suffixes (20240507 or
 	// 20240507T010000Z) of the occurrences deleted one by one, sorted.
 	CancelledOccurrences []string
@@ -129,11 +149,10 @@ type CalendarEvent struct {
 	Raw       []byte // the body of the last insert or update
 }
 
-// calStored is one event: its resource as Google would return it, plus
-// the cancelled occurrences of a repeating event.
+// calStored is one event (a series, a single event or an exception of a
+// series): its resource as Google would return it.
 type calStored struct {
 	res        calResource
-	cancelled  map[string]bool // instance id suffixes
 	raw        []byte
 	start, end time.Time // instants, for timeMin/timeMax
 }
@@ -145,9 +164,12 @@ type calResource struct {
 	Summary            string          `json:"summary,omitempty"`
 	Description        string          `json:"description,omitempty"`
 	Location           string          `json:"location,omitempty"`
+	ColorID            string          `json:"colorId,omitempty"`
 	Start              *calTime        `json:"start,omitempty"`
 	End                *calTime        `json:"end,omitempty"`
 	Recurrence         []string        `json:"recurrence,omitempty"`
+	RecurringEventID   string          `json:"recurringEventId,omitempty"`
+	OriginalStartTime  *calTime        `json:"originalStartTime,omitempty"`
 	ExtendedProperties *calProps       `json:"extendedProperties,omitempty"`
 	Attendees          json.RawMessage `json:"attendees,omitempty"`
 	Reminders          json.RawMessage `json:"reminders,omitempty"`
@@ -191,6 +213,8 @@ func StartCalendar() (*CalendarServer, error) {
 	mux.HandleFunc("POST /calendar/v3/calendars/{cal}/events", s.api(CalendarKindInsert, s.insert))
 	mux.HandleFunc("GET /calendar/v3/calendars/{cal}/events/{id}", s.api(CalendarKindGet, s.get))
 	mux.HandleFunc("PUT /calendar/v3/calendars/{cal}/events/{id}", s.api(CalendarKindUpdate, s.update))
+	mux.HandleFunc("PATCH /calendar/v3/calendars/{cal}/events/{id}", s.api(CalendarKindPatch, s.update))
+	mux.HandleFunc("GET /calendar/v3/calendars/{cal}/events/{id}/instances", s.api(CalendarKindInstances, s.instances))
 	mux.HandleFunc("DELETE /calendar/v3/calendars/{cal}/events/{id}", s.api(CalendarKindDelete, s.delete))
 	mux.HandleFunc("/", s.api("", func(w http.ResponseWriter, r *http.Request, _ []byte) int {
 		return calAPIError(w, http.StatusNotFound, "notFound", "fake calendar: no such endpoint: "+r.Method+" "+r.URL.Path)
@@ -326,14 +350,46 @@ func (s *CalendarServer) Events() []CalendarEvent {
 	var out []CalendarEvent
 	for calID, cal := range s.calendars {
 		for _, ev := range cal {
-			if ev.res.Status != "cancelled" {
-				out = append(out, ev.public(calID))
+			if ev.res.Status != "cancelled" && ev.res.RecurringEventID == "" {
+				out = append(out, ev.public(calID, cal))
 			}
 		}
 	}
 	slices.SortFunc(out, func(a, b CalendarEvent) int {
 		return cmp.Or(cmp.Compare(a.CalendarID, b.CalendarID), calStartKey(a).Compare(calStartKey(b)), cmp.Compare(a.ID, b.ID))
 	})
+	return out
+}
+
+// Occurrences is the calendar as a person sees it between from and to:
+// single events and the instances of repeating events (exceptions applied),
+// cancelled ones left out, by start and id. It is what events.list with
+// singleEvents=true answers.
+func (s *CalendarServer) Occurrences(calendarID string, from, to time.Time) []CalendarEvent {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cal := s.calendars[calendarID]
+	var match []*calStored
+	for _, ev := range cal {
+		switch {
+		case ev.res.Status == "cancelled" || ev.res.RecurringEventID != "":
+		case len(ev.res.Recurrence) > 0:
+			for _, inst := range s.expand(cal, ev, false) {
+				if calInWindow(inst, from, to) {
+					match = append(match, inst)
+				}
+			}
+		case calInWindow(ev, from, to):
+			match = append(match, ev)
+		}
+	}
+	slices.SortFunc(match, func(a, b *calStored) int {
+		return cmp.Or(a.start.Compare(b.start), cmp.Compare(a.res.ID, b.res.ID))
+	})
+	out := make([]CalendarEvent, 0, len(match))
+	for _, ev := range match {
+		out = append(out, ev.public(calendarID, cal))
+	}
 	return out
 }
 
@@ -350,7 +406,7 @@ func (s *CalendarServer) Event(calendarID, id string) (CalendarEvent, bool) {
 	if !ok {
 		return CalendarEvent{}, false
 	}
-	return ev.public(calendarID), true
+	return ev.public(calendarID, s.calendars[calendarID]), true
 }
 
 // Requests returns the requests received so far, oldest first.
@@ -387,7 +443,7 @@ func (s *CalendarServer) Count(kind string) int {
 	return n
 }
 
-func (ev *calStored) public(calID string) CalendarEvent {
+func (ev *calStored) public(calID string, cal map[string]*calStored) CalendarEvent {
 	r := ev.res
 	out := CalendarEvent{
 		CalendarID:  calID,
@@ -396,6 +452,7 @@ func (ev *calStored) public(calID string) CalendarEvent {
 		Summary:     r.Summary,
 		Description: r.Description,
 		Location:    r.Location,
+		ColorID:     r.ColorID,
 		Recurrence:  slices.Clone(r.Recurrence),
 		Attendees:   slices.Clone(r.Attendees),
 		Raw:         slices.Clone(ev.raw),
@@ -410,7 +467,17 @@ func (ev *calStored) public(calID string) CalendarEvent {
 	if r.ExtendedProperties != nil {
 		out.Private = maps.Clone(r.ExtendedProperties.Private)
 	}
-	out.CancelledOccurrences = slices.Sorted(maps.Keys(ev.cancelled))
+	if r.RecurringEventID != "" {
+		out.RecurringEventID = r.RecurringEventID
+		_, out.OriginalStart, _ = calCutLast(r.ID, "_")
+	}
+	for id, x := range cal {
+		if x.res.RecurringEventID == r.ID && x.res.Status == "cancelled" {
+			_, suffix, _ := calCutLast(id, "_")
+			out.CancelledOccurrences = append(out.CancelledOccurrences, suffix)
+		}
+	}
+	slices.Sort(out.CancelledOccurrences)
 	return out
 }
 
@@ -485,7 +552,7 @@ func (s *CalendarServer) api(kind string, h calHandler) http.HandlerFunc {
 		if r.Body != nil {
 			body, _ = io.ReadAll(io.LimitReader(r.Body, 1<<20))
 		}
-		if kind != CalendarKindInsert && kind != CalendarKindUpdate {
+		if kind != CalendarKindInsert && kind != CalendarKindUpdate && kind != CalendarKindPatch {
 			body = nil
 		}
 		i := s.record(r, kind, body)
@@ -572,21 +639,10 @@ func (s *CalendarServer) calendar(w http.ResponseWriter, r *http.Request) (map[s
 
 func (s *CalendarServer) list(w http.ResponseWriter, r *http.Request, _ []byte) int {
 	q := r.URL.Query()
-	if q.Get("singleEvents") == "true" {
-		return calAPIError(w, http.StatusBadRequest, "invalid", "fake calendar: singleEvents=true is not supported")
-	}
-	var tmin, tmax time.Time
-	for _, p := range []struct {
-		name string
-		dst  *time.Time
-	}{{"timeMin", &tmin}, {"timeMax", &tmax}} {
-		if v := q.Get(p.name); v != "" {
-			t, err := time.Parse(time.RFC3339, v)
-			if err != nil {
-				return calAPIError(w, http.StatusBadRequest, "badRequest", "Bad Request: "+p.name)
-			}
-			*p.dst = t
-		}
+	single := q.Get("singleEvents") == "true"
+	tmin, tmax, ok := calWindow(q)
+	if !ok {
+		return calAPIError(w, http.StatusBadRequest, "badRequest", "Bad Request: timeMin/timeMax")
 	}
 	want := map[string]string{}
 	for _, p := range q["privateExtendedProperty"] {
@@ -629,6 +685,17 @@ func (s *CalendarServer) list(w http.ResponseWriter, r *http.Request, _ []byte) 
 	}
 	var match []*calStored
 	for _, ev := range cal {
+		if single && (ev.res.RecurringEventID != "" || len(ev.res.Recurrence) > 0) {
+			// Exceptions come in through their series' expansion.
+			if len(ev.res.Recurrence) > 0 && ev.res.Status != "cancelled" && ev.res.RecurringEventID == "" {
+				for _, inst := range s.expand(cal, ev, showDeleted) {
+					if calInWindow(inst, tmin, tmax) && calPropsMatch(inst.res.ExtendedProperties, want) {
+						match = append(match, inst)
+					}
+				}
+			}
+			continue
+		}
 		if ev.res.Status == "cancelled" && !showDeleted {
 			continue
 		}
@@ -678,12 +745,167 @@ func (s *CalendarServer) get(w http.ResponseWriter, r *http.Request, _ []byte) i
 	if cal == nil {
 		return status
 	}
-	ev, ok := cal[r.PathValue("id")]
-	if !ok {
+	ev := s.lookup(cal, r.PathValue("id"))
+	if ev == nil {
 		return calAPIError(w, http.StatusNotFound, "notFound", "Not Found")
 	}
 	calWriteJSON(w, http.StatusOK, ev.res)
 	return http.StatusOK
+}
+
+// lookup returns the stored event with the id or, for the id of an instance
+// of a live repeating event that has no exception yet, the instance as
+// Google would show it (not stored). nil when there is no such event.
+func (s *CalendarServer) lookup(cal map[string]*calStored, id string) *calStored {
+	if ev, ok := cal[id]; ok {
+		return ev
+	}
+	seriesID, suffix, ok := calCutLast(id, "_")
+	series := cal[seriesID]
+	if !ok || series == nil || series.res.Status == "cancelled" || len(series.res.Recurrence) == 0 {
+		return nil
+	}
+	for _, occ := range calOccurrences(series) {
+		if calSuffix(series, occ) == suffix {
+			return calInstanceOf(series, occ)
+		}
+	}
+	return nil
+}
+
+// calZoneOf is the time zone a series expands in: its start's timeZone.
+func calZoneOf(ev *calStored) *time.Location {
+	if ev.res.Start != nil && ev.res.Start.TimeZone != "" {
+		if loc, err := time.LoadLocation(ev.res.Start.TimeZone); err == nil {
+			return loc
+		}
+	}
+	return calZone
+}
+
+// calOccurrences is the original start of every occurrence of a series
+// (bounded by its UNTIL or COUNT, or ten years), in its time zone.
+func calOccurrences(series *calStored) []time.Time {
+	rule, err := calParseRecurrence(series.res.Recurrence)
+	if err != nil {
+		return nil // refused on write; a seeded oddity expands to nothing
+	}
+	return rule.occurrences(series.start.In(calZoneOf(series)), 0, time.Time{}, time.Time{})
+}
+
+// calSuffix is Google's instance id suffix for an occurrence.
+func calSuffix(series *calStored, occ time.Time) string {
+	if series.res.Start.Date != "" {
+		return occ.Format("20060102")
+	}
+	return occ.UTC().Format("20060102T150405Z")
+}
+
+// calInstanceOf is the unmodified instance of a series at occ: the series'
+// fields, its own times, no recurrence, recurringEventId and
+// originalStartTime set.
+func calInstanceOf(series *calStored, occ time.Time) *calStored {
+	res := series.res
+	res.ID = series.res.ID + "_" + calSuffix(series, occ)
+	res.Recurrence = nil
+	res.RecurringEventID = series.res.ID
+	res.ExtendedProperties = calCloneProps(series.res.ExtendedProperties)
+	tz := series.res.Start.TimeZone
+	dur := series.end.Sub(series.start)
+	end := occ.Add(dur)
+	if series.res.Start.Date != "" {
+		days := int(dur.Round(time.Hour).Hours()+12) / 24
+		end = occ.AddDate(0, 0, days)
+		res.OriginalStartTime = &calTime{Date: occ.Format("2006-01-02"), TimeZone: tz}
+		res.Start = &calTime{Date: occ.Format("2006-01-02"), TimeZone: tz}
+		res.End = &calTime{Date: end.Format("2006-01-02"), TimeZone: series.res.End.TimeZone}
+	} else {
+		res.OriginalStartTime = &calTime{DateTime: occ.Format(time.RFC3339), TimeZone: tz}
+		res.Start = &calTime{DateTime: occ.Format(time.RFC3339), TimeZone: tz}
+		res.End = &calTime{DateTime: end.Format(time.RFC3339), TimeZone: series.res.End.TimeZone}
+	}
+	return &calStored{res: res, start: occ, end: end}
+}
+
+func calCloneProps(p *calProps) *calProps {
+	if p == nil {
+		return nil
+	}
+	return &calProps{Private: maps.Clone(p.Private), Shared: maps.Clone(p.Shared)}
+}
+
+// expand returns the instances of a series, exceptions applied (cancelled
+// ones only when showDeleted), in order.
+func (s *CalendarServer) expand(cal map[string]*calStored, series *calStored, showDeleted bool) []*calStored {
+	var out []*calStored
+	for _, occ := range calOccurrences(series) {
+		id := series.res.ID + "_" + calSuffix(series, occ)
+		inst, ok := cal[id]
+		if !ok {
+			inst = calInstanceOf(series, occ)
+		}
+		if inst.res.Status == "cancelled" && !showDeleted {
+			continue
+		}
+		out = append(out, inst)
+	}
+	return out
+}
+
+// instances is events.instances: the occurrences of one repeating event,
+// filtered by timeMin/timeMax like list.
+func (s *CalendarServer) instances(w http.ResponseWriter, r *http.Request, _ []byte) int {
+	q := r.URL.Query()
+	tmin, tmax, ok := calWindow(q)
+	if !ok {
+		return calAPIError(w, http.StatusBadRequest, "badRequest", "Bad Request: timeMin/timeMax")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cal, status := s.calendar(w, r)
+	if cal == nil {
+		return status
+	}
+	series, ok := cal[r.PathValue("id")]
+	if !ok || series.res.RecurringEventID != "" {
+		return calAPIError(w, http.StatusNotFound, "notFound", "Not Found")
+	}
+	if series.res.Status == "cancelled" {
+		return calAPIError(w, http.StatusGone, "deleted", "Resource has been deleted")
+	}
+	items := []calResource{}
+	if len(series.res.Recurrence) > 0 {
+		for _, inst := range s.expand(cal, series, q.Get("showDeleted") == "true") {
+			if calInWindow(inst, tmin, tmax) {
+				items = append(items, inst.res)
+			}
+		}
+	}
+	calWriteJSON(w, http.StatusOK, map[string]any{"kind": "calendar#events", "timeZone": "Asia/Tokyo",
+		"accessRole": s.role(r.PathValue("cal")), "items": items})
+	return http.StatusOK
+}
+
+func calWindow(q url.Values) (tmin, tmax time.Time, ok bool) {
+	for _, p := range []struct {
+		name string
+		dst  *time.Time
+	}{{"timeMin", &tmin}, {"timeMax", &tmax}} {
+		if v := q.Get(p.name); v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				return tmin, tmax, false
+			}
+			*p.dst = t
+		}
+	}
+	return tmin, tmax, true
+}
+
+// calInWindow applies timeMin (exclusive bound of the end) and timeMax
+// (exclusive bound of the start) to one event or instance.
+func calInWindow(ev *calStored, tmin, tmax time.Time) bool {
+	return (tmax.IsZero() || ev.start.Before(tmax)) && (tmin.IsZero() || ev.end.After(tmin))
 }
 
 func (s *CalendarServer) insert(w http.ResponseWriter, r *http.Request, body []byte) int {
@@ -706,6 +928,8 @@ func (s *CalendarServer) insert(w http.ResponseWriter, r *http.Request, body []b
 	return http.StatusOK
 }
 
+// update is events.update (PUT, a full replace) and events.patch (PATCH).
+// A write to an instance that has no exception yet creates one.
 func (s *CalendarServer) update(w http.ResponseWriter, r *http.Request, body []byte) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -714,9 +938,16 @@ func (s *CalendarServer) update(w http.ResponseWriter, r *http.Request, body []b
 		return status
 	}
 	id := r.PathValue("id")
-	old, ok := cal[id]
-	if !ok {
+	old := s.lookup(cal, id)
+	if old == nil {
 		return calAPIError(w, http.StatusNotFound, "notFound", "Not Found")
+	}
+	if r.Method == http.MethodPatch {
+		merged, err := calMergePatch(old.res, body)
+		if err != nil {
+			return calAPIError(w, http.StatusBadRequest, "parseError", "Parse Error")
+		}
+		body = merged
 	}
 	ev, status, msg := s.decodeEvent(body, id)
 	if status != 0 {
@@ -727,15 +958,55 @@ func (s *CalendarServer) update(w http.ResponseWriter, r *http.Request, body []b
 		// deleted; "confirmed" restores it.
 		ev.res.Status = old.res.Status
 	}
+	if old.res.RecurringEventID != "" {
+		// An instance stays an instance of its series.
+		ev.res.RecurringEventID, ev.res.OriginalStartTime, ev.res.Recurrence = old.res.RecurringEventID, old.res.OriginalStartTime, nil
+	}
 	ev.res.Created = old.res.Created
 	ev.res.Updated = calStamp(s.now())
-	ev.cancelled = old.cancelled
 	cal[id] = ev
 	calWriteJSON(w, http.StatusOK, ev.res)
 	return http.StatusOK
 }
 
-var calInstanceSuffix = regexp.MustCompile(`^(\d{8})(T\d{6}Z)?$`)
+// calMergePatch applies a PATCH body to the resource with Google's patch
+// semantics (events.patch reference: "Field values that you specify replace
+// the existing values. Fields that you don't specify in the request remain
+// unchanged. Array fields, if specified, overwrite the existing arrays"):
+// objects merge member by member (so a private extended property not named
+// keeps its value), arrays and scalars replace, null removes.
+func calMergePatch(old calResource, body []byte) ([]byte, error) {
+	cur, err := json.Marshal(old)
+	if err != nil {
+		return nil, err
+	}
+	var dst, patch map[string]any
+	if err := json.Unmarshal(cur, &dst); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(body, &patch); err != nil {
+		return nil, err
+	}
+	return json.Marshal(calMerge(dst, patch))
+}
+
+func calMerge(dst, patch map[string]any) map[string]any {
+	if dst == nil {
+		dst = map[string]any{}
+	}
+	for k, v := range patch {
+		switch v := v.(type) {
+		case nil:
+			delete(dst, k)
+		case map[string]any:
+			sub, _ := dst[k].(map[string]any)
+			dst[k] = calMerge(sub, v)
+		default:
+			dst[k] = v
+		}
+	}
+	return dst
+}
 
 func (s *CalendarServer) delete(w http.ResponseWriter, r *http.Request, _ []byte) int {
 	s.mu.Lock()
@@ -745,27 +1016,16 @@ func (s *CalendarServer) delete(w http.ResponseWriter, r *http.Request, _ []byte
 		return status
 	}
 	id := r.PathValue("id")
-	if ev, ok := cal[id]; ok {
-		if ev.res.Status == "cancelled" {
-			return calAPIError(w, http.StatusGone, "deleted", "Resource has been deleted")
-		}
-		ev.res.Status = "cancelled"
-		ev.res.Updated = calStamp(s.now())
-		w.WriteHeader(http.StatusNoContent)
-		return http.StatusNoContent
-	}
-	seriesID, suffix, ok := calCutLast(id, "_")
-	series := cal[seriesID]
-	if !ok || series == nil || series.res.Status == "cancelled" || len(series.res.Recurrence) == 0 || !calIsInstance(series, suffix) {
+	ev := s.lookup(cal, id)
+	if ev == nil {
 		return calAPIError(w, http.StatusNotFound, "notFound", "Not Found")
 	}
-	if series.cancelled[suffix] {
+	if ev.res.Status == "cancelled" {
 		return calAPIError(w, http.StatusGone, "deleted", "Resource has been deleted")
 	}
-	if series.cancelled == nil {
-		series.cancelled = map[string]bool{}
-	}
-	series.cancelled[suffix] = true
+	ev.res.Status = "cancelled"
+	ev.res.Updated = calStamp(s.now())
+	cal[id] = ev // an instance becomes a cancelled exception
 	w.WriteHeader(http.StatusNoContent)
 	return http.StatusNoContent
 }
@@ -776,31 +1036,6 @@ func calCutLast(s, sep string) (before, after string, ok bool) {
 		return s, "", false
 	}
 	return s[:i], s[i+len(sep):], true
-}
-
-// calIsInstance reports whether suffix names a plausible occurrence of the
-// series: a date for an all-day series; for a timed one, a UTC date-time on
-// or after the first start with the same UTC time of day, which is how
-// Google names instances. The recurrence rule itself is not expanded.
-func calIsInstance(series *calStored, suffix string) bool {
-	m := calInstanceSuffix.FindStringSubmatch(suffix)
-	if m == nil {
-		return false
-	}
-	allDay := series.res.Start.Date != ""
-	if allDay != (m[2] == "") {
-		return false
-	}
-	if allDay {
-		d, err := time.ParseInLocation("20060102", m[1], calZone)
-		return err == nil && !d.Before(series.start)
-	}
-	t, err := time.Parse("20060102T150405Z", suffix)
-	if err != nil || t.Before(series.start) {
-		return false
-	}
-	first := series.start.UTC()
-	return t.Hour() == first.Hour() && t.Minute() == first.Minute() && t.Second() == first.Second()
 }
 
 // Google's client-chosen ids: base32hex characters, 5 to 1024 of them.
@@ -834,6 +1069,11 @@ func (s *CalendarServer) decodeEvent(body []byte, pathID string) (ev *calStored,
 	}
 	if len(res.Recurrence) > 0 && res.Start.DateTime != "" && (res.Start.TimeZone == "" || res.End.TimeZone == "") {
 		return nil, http.StatusBadRequest, "Missing time zone definition for start time."
+	}
+	if len(res.Recurrence) > 0 {
+		if _, err := calParseRecurrence(res.Recurrence); err != nil {
+			return nil, http.StatusBadRequest, err.Error()
+		}
 	}
 	start, err := calInstant(res.Start, res.Start.Date != "")
 	if err != nil {

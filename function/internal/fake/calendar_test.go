@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"garoon-calendar-sync/function/internal/fake"
 )
@@ -250,5 +251,127 @@ func TestCalendarFaults(t *testing.T) {
 	}
 	if !slices.Equal(statuses, []int{429, 200, 502, 502}) {
 		t.Errorf("recorded statuses %v", statuses)
+	}
+}
+
+func TestCalendarInstancesAndExceptions(t *testing.T) {
+	c := newCalendarClient(t)
+	// Weekly on Monday 10:00-11:00 JST, Jan 8 to Jan 29 2024: four instances.
+	if err := c.srv.Seed("primary", `{"id":"series9","summary":"朝会","colorId":"5",
+		"start":{"dateTime":"2024-01-08T10:00:00+09:00","timeZone":"Asia/Tokyo"},
+		"end":{"dateTime":"2024-01-08T11:00:00+09:00","timeZone":"Asia/Tokyo"},
+		"recurrence":["RRULE:FREQ=WEEKLY;BYDAY=MO;UNTIL=20240129T145959Z"],
+		"extendedProperties":{"private":{"garoonSync":"1","mine":"x"}}}`); err != nil {
+		t.Fatal(err)
+	}
+	ids := func(query string) string {
+		t.Helper()
+		status, body := c.do("GET", "calendars/primary/events/series9/instances?"+query, "")
+		if status != 200 {
+			t.Fatalf("instances: %d %s", status, body)
+		}
+		var res struct {
+			Items []struct {
+				ID, Status, RecurringEventID string
+				OriginalStartTime            struct{ DateTime string }
+				Start                        struct{ DateTime string }
+			}
+		}
+		if err := json.Unmarshal([]byte(body), &res); err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, it := range res.Items {
+			if it.RecurringEventID != "series9" || it.OriginalStartTime.DateTime == "" {
+				t.Errorf("instance %+v", it)
+			}
+			out = append(out, strings.TrimPrefix(it.ID, "series9_")+"@"+it.Start.DateTime[5:16])
+		}
+		return strings.Join(out, " ")
+	}
+	if got, want := ids(""), "20240108T010000Z@01-08T10:00 20240115T010000Z@01-15T10:00 20240122T010000Z@01-22T10:00 20240129T010000Z@01-29T10:00"; got != want {
+		t.Errorf("instances:\n got  %s\n want %s", got, want)
+	}
+
+	// An instance id that is not an occurrence (a Tuesday) is unknown.
+	if status, _ := c.do("GET", "calendars/primary/events/series9_20240116T010000Z", ""); status != 404 {
+		t.Errorf("get of a non-occurrence: %d", status)
+	}
+	// Get of an occurrence shows it without storing anything.
+	status, body := c.do("GET", "calendars/primary/events/series9_20240115T010000Z", "")
+	if status != 200 || !strings.Contains(body, `"recurringEventId":"series9"`) || strings.Contains(body, "recurrence") ||
+		!strings.Contains(body, `"colorId":"5"`) {
+		t.Errorf("get instance: %d %s", status, body)
+	}
+	if _, stored := c.srv.Event("primary", "series9_20240115T010000Z"); stored {
+		t.Error("a get stored an exception")
+	}
+
+	// Patch one instance: it moves to 15:00 and becomes an exception; the
+	// rest of the series is unchanged.
+	status, body = c.do("PATCH", "calendars/primary/events/series9_20240115T010000Z",
+		`{"summary":"朝会（移動）","start":{"dateTime":"2024-01-15T15:00:00+09:00","timeZone":"Asia/Tokyo"},"end":{"dateTime":"2024-01-15T16:00:00+09:00","timeZone":"Asia/Tokyo"},"extendedProperties":{"private":{"garoonNotice":"n2"}}}`)
+	if status != 200 {
+		t.Fatalf("patch instance: %d %s", status, body)
+	}
+	ex, ok := c.srv.Event("primary", "series9_20240115T010000Z")
+	if !ok || ex.RecurringEventID != "series9" || ex.OriginalStart != "20240115T010000Z" || ex.Summary != "朝会（移動）" ||
+		ex.ColorID != "5" || ex.Private["mine"] != "x" || ex.Private["garoonNotice"] != "n2" || ex.Private["garoonSync"] != "1" {
+		t.Errorf("exception %+v", ex)
+	}
+	// Cancel another instance.
+	if status, body := c.do("DELETE", "calendars/primary/events/series9_20240122T010000Z", ""); status != 204 {
+		t.Errorf("delete instance: %d %s", status, body)
+	}
+	if got, want := ids(""), "20240108T010000Z@01-08T10:00 20240115T010000Z@01-15T15:00 20240129T010000Z@01-29T10:00"; got != want {
+		t.Errorf("instances after the exceptions:\n got  %s\n want %s", got, want)
+	}
+	if got := ids("showDeleted=true"); !strings.Contains(got, "20240122T010000Z") {
+		t.Errorf("showDeleted instances %s", got)
+	}
+	// The moved instance is found by its new time, not its original one.
+	if got := ids("timeMin=2024-01-15T05:00:00Z&timeMax=2024-01-15T08:00:00Z"); got != "20240115T010000Z@01-15T15:00" {
+		t.Errorf("window instances %q", got)
+	}
+
+	// singleEvents=true expands; false lists the series and the live exception.
+	single, _ := c.listIDs("singleEvents=true&timeMin=2024-01-01T00:00:00Z&timeMax=2024-02-28T00:00:00Z")
+	if want := []string{"series9_20240108T010000Z", "series9_20240115T010000Z", "series9_20240129T010000Z"}; !slices.Equal(single, want) {
+		t.Errorf("singleEvents=true: %v, want %v", single, want)
+	}
+	stored, _ := c.listIDs("singleEvents=false")
+	if want := []string{"series9", "series9_20240115T010000Z"}; !slices.Equal(stored, want) {
+		t.Errorf("singleEvents=false: %v, want %v", stored, want)
+	}
+	if ev, _ := c.srv.Event("primary", "series9"); !slices.Equal(ev.CancelledOccurrences, []string{"20240122T010000Z"}) {
+		t.Errorf("cancelled occurrences %v", ev.CancelledOccurrences)
+	}
+	if n := len(c.srv.Occurrences("primary", time.Time{}, time.Time{})); n != 3 {
+		t.Errorf("Occurrences: %d", n)
+	}
+}
+
+func TestCalendarPatchMerges(t *testing.T) {
+	c := newCalendarClient(t)
+	if err := c.srv.Seed("primary", `{"id":"single1","summary":"a","description":"d","colorId":"11",
+		"reminders":{"useDefault":false,"overrides":[{"method":"popup","minutes":5}]},
+		"start":{"dateTime":"2024-01-08T10:00:00+09:00"},"end":{"dateTime":"2024-01-08T11:00:00+09:00"},
+		"extendedProperties":{"private":{"garoonSync":"1","garoonNotice":"n1","mine":"x"}}}`); err != nil {
+		t.Fatal(err)
+	}
+	status, body := c.do("PATCH", "calendars/primary/events/single1", `{"summary":"b","status":"tentative","extendedProperties":{"private":{"garoonNotice":"n2","mine":null}}}`)
+	if status != 200 {
+		t.Fatalf("patch: %d %s", status, body)
+	}
+	ev, _ := c.srv.Event("primary", "single1")
+	if ev.Summary != "b" || ev.Description != "d" || ev.ColorID != "11" || ev.Status != "tentative" || ev.Start != "2024-01-08T10:00:00+09:00" ||
+		ev.Private["garoonSync"] != "1" || ev.Private["garoonNotice"] != "n2" || len(ev.Private) != 2 {
+		t.Errorf("patched %+v", ev)
+	}
+	if _, body := c.do("GET", "calendars/primary/events/single1", ""); !strings.Contains(body, `"minutes":5`) {
+		t.Errorf("reminders lost: %s", body)
+	}
+	if status, _ := c.do("PATCH", "calendars/primary/events/nothing1", `{"summary":"x"}`); status != 404 {
+		t.Errorf("patch of an unknown event: %d", status)
 	}
 }
