@@ -143,8 +143,10 @@ type CalendarEvent struct {
 	// CancelledOccurrences are the instance id suffixes (20240507 or
 	// 20240507T010000Z) of the occurrences deleted one by one, sorted.
 	CancelledOccurrences []string
-	// Attendees is the raw JSON of the attendees field, nil when absent.
+	// Attendees and Reminders are the raw JSON of those fields, nil when
+	// absent.
 	Attendees json.RawMessage
+	Reminders json.RawMessage
 	Created   time.Time
 	Raw       []byte // the body of the last insert or update
 }
@@ -455,6 +457,7 @@ func (ev *calStored) public(calID string, cal map[string]*calStored) CalendarEve
 		ColorID:     r.ColorID,
 		Recurrence:  slices.Clone(r.Recurrence),
 		Attendees:   slices.Clone(r.Attendees),
+		Reminders:   slices.Clone(r.Reminders),
 		Raw:         slices.Clone(ev.raw),
 	}
 	out.Created, _ = time.Parse(time.RFC3339, r.Created)

@@ -34,6 +34,9 @@ func toAPI(ev syncer.Event) (*calendar.Event, error) {
 	if ev.Notice != "" {
 		props[propNotice] = ev.Notice
 	}
+	if ev.Attention != "" {
+		props[propAttention] = ev.Attention
+	}
 	out := &calendar.Event{
 		Id:                 ev.ID,
 		Summary:            ev.Summary,
@@ -41,6 +44,10 @@ func toAPI(ev syncer.Event) (*calendar.Event, error) {
 		Location:           ev.Location,
 		Recurrence:         ev.Recurrence,
 		ExtendedProperties: &calendar.EventExtendedProperties{Private: props},
+		Status:             "confirmed",
+	}
+	if ev.Tentative {
+		out.Status = "tentative"
 	}
 	if ev.AllDay {
 		out.Start = &calendar.EventDateTime{Date: dateOf(ev.Start), TimeZone: contract.DefaultTimeZone}
@@ -49,6 +56,36 @@ func toAPI(ev syncer.Event) (*calendar.Event, error) {
 		out.Start = &calendar.EventDateTime{DateTime: ev.Start.In(jst).Format(time.RFC3339), TimeZone: contract.DefaultTimeZone}
 		out.End = &calendar.EventDateTime{DateTime: ev.End.In(jst).Format(time.RFC3339), TimeZone: contract.DefaultTimeZone}
 	}
+	return out, nil
+}
+
+// patchBody is the events.patch body: the fields Garoon owns, nothing else.
+// Empty strings are sent (ForceSendFields) so that a location or memo
+// removed in Garoon is removed in Google too. The private properties are
+// merged by Google key by key, so a property a person added stays; the
+// attention mark is cleared by writing it empty. An occurrence gets no
+// recurrence (Google refuses one on an instance).
+func patchBody(ev syncer.Event) (*calendar.Event, error) {
+	out, err := toAPI(ev)
+	if err != nil {
+		return nil, err
+	}
+	out.Id = ""
+	out.ForceSendFields = []string{"Summary", "Description", "Location"}
+	if ev.Attention == "" {
+		out.ExtendedProperties.Private[propAttention] = ""
+	}
+	if ev.SeriesID != "" {
+		out.Recurrence = nil
+	}
+	// Start and end are objects, which a patch merges: the other field is
+	// sent as null, so turning a timed event into an all-day one (or back)
+	// leaves no stale value.
+	other := "Date"
+	if ev.AllDay {
+		other = "DateTime"
+	}
+	out.Start.NullFields, out.End.NullFields = []string{other}, []string{other}
 	return out, nil
 }
 
@@ -65,10 +102,19 @@ func fromAPI(e *calendar.Event) (syncer.Event, error) {
 		Location:    e.Location,
 		Recurrence:  e.Recurrence,
 		Cancelled:   e.Status == "cancelled",
+		Tentative:   e.Status == "tentative",
+		SeriesID:    e.RecurringEventId,
 	}
 	if e.ExtendedProperties != nil {
 		ev.Key = e.ExtendedProperties.Private[propKey]
 		ev.Notice = e.ExtendedProperties.Private[propNotice]
+		ev.Attention = e.ExtendedProperties.Private[propAttention]
+	}
+	if e.OriginalStartTime != nil {
+		var err error
+		if ev.OriginalStart, _, err = parseWhen(e.OriginalStartTime); err != nil {
+			return syncer.Event{}, fmt.Errorf("originalStartTime: %w", err)
+		}
 	}
 	var err error
 	var startAllDay, endAllDay bool

@@ -34,6 +34,9 @@ const (
 	propSync   = "garoonSync" // "1" on every event this tool created
 	propKey    = "garoonKey"  // syncer.Event.Key
 	propNotice = "garoonNotice"
+	// propAttention marks an event a person should look at
+	// (syncer.Event.Attention); doctor lists them.
+	propAttention = "garoonSyncAttention"
 )
 
 // sendUpdates is sent with every write: a sync tool must never e-mail the
@@ -256,6 +259,10 @@ func (c *Calendar) FindBySlot(ctx context.Context, start, end time.Time, allDay 
 // list runs events.list over all pages, series not expanded, cancelled
 // events left out.
 func (c *Calendar) list(ctx context.Context, what string, filter func(*calendar.EventsListCall) *calendar.EventsListCall) ([]syncer.Event, error) {
+	return c.listAll(ctx, what, false, filter)
+}
+
+func (c *Calendar) listAll(ctx context.Context, what string, single bool, filter func(*calendar.EventsListCall) *calendar.EventsListCall) ([]syncer.Event, error) {
 	var out []syncer.Event
 	token := ""
 	for page := 0; ; page++ {
@@ -264,7 +271,7 @@ func (c *Calendar) list(ctx context.Context, what string, filter func(*calendar.
 		}
 		var res *calendar.Events
 		err := c.call(ctx, what, func() (err error) {
-			l := c.svc.Events.List(c.calendarID).SingleEvents(false).ShowDeleted(false).MaxResults(pageSize)
+			l := c.svc.Events.List(c.calendarID).SingleEvents(single).ShowDeleted(false).MaxResults(pageSize)
 			if token != "" {
 				l = l.PageToken(token)
 			}
@@ -311,24 +318,61 @@ func (c *Calendar) Insert(ctx context.Context, ev syncer.Event) (syncer.Event, e
 	return c.written(got, ev, "insert")
 }
 
-// Update replaces the event's fields (events.update, a full replace).
-func (c *Calendar) Update(ctx context.Context, ev syncer.Event) (syncer.Event, error) {
-	body, err := toAPI(ev)
+// Patch writes only the fields Garoon owns (events.patch: "fields that you
+// don't specify in the request remain unchanged"; objects such as
+// extendedProperties.private are merged key by key,
+// https://developers.google.com/workspace/calendar/api/v3/reference/events/patch).
+// A colour, reminders or a private property a person added survive. An
+// instance id changes that one occurrence: Google stores it as an exception
+// of the series (recurring events guide, "Modifying instances").
+func (c *Calendar) Patch(ctx context.Context, ev syncer.Event) (syncer.Event, error) {
+	body, err := patchBody(ev)
 	if err != nil {
-		return syncer.Event{}, fmt.Errorf("calendar: update event %s: %w", ev.ID, err)
+		return syncer.Event{}, fmt.Errorf("calendar: patch event %s: %w", ev.ID, err)
 	}
 	var got *calendar.Event
-	err = c.call(ctx, "update", func() (err error) {
-		got, err = c.svc.Events.Update(c.calendarID, ev.ID, body).SendUpdates(sendUpdates).Context(ctx).Do()
+	err = c.call(ctx, "patch", func() (err error) {
+		got, err = c.svc.Events.Patch(c.calendarID, ev.ID, body).SendUpdates(sendUpdates).Context(ctx).Do()
 		return err
 	})
 	if err != nil {
 		if isGone(err) {
 			err = notFound{err}
 		}
-		return syncer.Event{}, fmt.Errorf("calendar: update event %s: %w", ev.ID, rejected(err))
+		return syncer.Event{}, fmt.Errorf("calendar: patch event %s: %w", ev.ID, rejected(err))
 	}
-	return c.written(got, ev, "update")
+	return c.written(got, ev, "patch")
+}
+
+// Instance gets one occurrence of a repeating event by its instance id
+// (InstanceID). A rule without that occurrence gives syncer.ErrNotFound.
+func (c *Calendar) Instance(ctx context.Context, seriesID string, originalStart time.Time, allDay bool) (syncer.Event, error) {
+	return c.Get(ctx, InstanceID(seriesID, originalStart, allDay))
+}
+
+// Occurrences lists this tool's events between from and to with the series
+// expanded (events.list singleEvents=true), cancelled occurrences left out.
+func (c *Calendar) Occurrences(ctx context.Context, from, to time.Time) ([]syncer.Event, error) {
+	tmin, tmax := from.Format(time.RFC3339), to.Format(time.RFC3339)
+	evs, err := c.listAll(ctx, "occurrences", true, func(l *calendar.EventsListCall) *calendar.EventsListCall {
+		return l.PrivateExtendedProperty(propSync + "=1").TimeMin(tmin).TimeMax(tmax)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("calendar: occurrences from %s to %s: %w", tmin, tmax, err)
+	}
+	return evs, nil
+}
+
+// FindAttention returns the events this tool marked for a person's look
+// (an unscoped delete of a repeating appointment), for doctor.
+func (c *Calendar) FindAttention(ctx context.Context) ([]syncer.Event, error) {
+	evs, err := c.list(ctx, "find attention", func(l *calendar.EventsListCall) *calendar.EventsListCall {
+		return l.PrivateExtendedProperty(propAttention+"="+syncer.AttentionAmbiguousDelete, propSync+"=1")
+	})
+	if err != nil {
+		return nil, fmt.Errorf("calendar: find events marked for attention: %w", err)
+	}
+	return evs, nil
 }
 
 // written maps the API's answer to a write back, keeping the caller's event

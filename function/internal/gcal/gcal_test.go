@@ -230,29 +230,158 @@ func TestFindBySlotTimed(t *testing.T) {
 	}
 }
 
-func TestUpdate(t *testing.T) {
+func TestPatch(t *testing.T) {
 	srv := startFake(t)
 	cal := newCal(t, srv)
 	orig := mustInsert(t, cal, timed("gs00040", "定例", 10))
 
 	moved := timed("gs00040", "定例（変更）", 14)
 	moved.Notice = "gs99999"
-	got, err := cal.Update(ctxT(t), moved)
+	moved.Location = "" // facilities removed in Garoon: removed in Google
+	got, err := cal.Patch(ctxT(t), moved)
 	if err != nil {
 		t.Fatal(err)
 	}
 	sameEvent(t, got, moved)
 	if !got.Created.Equal(orig.Created) {
-		t.Errorf("update changed Created: %v -> %v", orig.Created, got.Created)
+		t.Errorf("patch changed Created: %v -> %v", orig.Created, got.Created)
 	}
 	stored, _ := srv.Event("primary", "gs00040")
-	if stored.Summary != "定例（変更）" || stored.Start != "2024-05-01T14:00:00+09:00" || stored.Private["garoonNotice"] != "gs99999" {
-		t.Errorf("stored after update: %+v", stored)
+	if stored.Summary != "定例（変更）" || stored.Start != "2024-05-01T14:00:00+09:00" || stored.Private["garoonNotice"] != "gs99999" || stored.Location != "" {
+		t.Errorf("stored after patch: %+v", stored)
+	}
+	var patches int
+	for _, r := range srv.Requests() {
+		if r.Kind == fake.CalendarKindPatch {
+			patches++
+			if r.Method != http.MethodPatch || r.Query.Get("sendUpdates") != "none" {
+				t.Errorf("patch request %s %v", r.Method, r.Query)
+			}
+		}
+	}
+	if patches != 1 || srv.Count(fake.CalendarKindUpdate) != 0 {
+		t.Errorf("%d patches, %d full updates; want 1, 0", patches, srv.Count(fake.CalendarKindUpdate))
 	}
 
-	_, err = cal.Update(ctxT(t), timed("gs00049", "unknown", 10))
+	_, err = cal.Patch(ctxT(t), timed("gs00049", "unknown", 10))
 	if !errors.Is(err, syncer.ErrNotFound) {
-		t.Errorf("update of an unknown event: %v, want ErrNotFound", err)
+		t.Errorf("patch of an unknown event: %v, want ErrNotFound", err)
+	}
+}
+
+// What a person set on the event in Google survives an edit: colour,
+// reminders, their own private properties.
+func TestPatchKeepsWhatThePersonSet(t *testing.T) {
+	srv := startFake(t)
+	cal := newCal(t, srv)
+	if err := srv.Seed("primary", `{"id":"gs00041","summary":"定例","colorId":"11",
+		"reminders":{"useDefault":false,"overrides":[{"method":"popup","minutes":30}]},
+		"start":{"dateTime":"2024-05-01T10:00:00+09:00","timeZone":"Asia/Tokyo"},"end":{"dateTime":"2024-05-01T11:00:00+09:00","timeZone":"Asia/Tokyo"},
+		"extendedProperties":{"private":{"garoonSync":"1","garoonKey":"key-定例","garoonNotice":"gs00041","myTag":"keep"}}}`); err != nil {
+		t.Fatal(err)
+	}
+	ev := timed("gs00041", "定例", 15)
+	ev.Tentative = true
+	if _, err := cal.Patch(ctxT(t), ev); err != nil {
+		t.Fatal(err)
+	}
+	stored, _ := srv.Event("primary", "gs00041")
+	if stored.ColorID != "11" || stored.Private["myTag"] != "keep" || stored.Status != "tentative" || stored.Start != "2024-05-01T15:00:00+09:00" {
+		t.Errorf("after patch: %+v", stored)
+	}
+	got, err := cal.Get(ctxT(t), "gs00041")
+	if err != nil || !got.Tentative {
+		t.Errorf("Get: %+v %v", got, err)
+	}
+	raw := srv.Requests()[len(srv.Requests())-1]
+	if strings.Contains(string(raw.Body), "colorId") || strings.Contains(string(raw.Body), "reminders") || strings.Contains(string(raw.Body), "attendees") {
+		t.Errorf("patch body touches what is not Garoon's: %s", raw.Body)
+	}
+	if stored, _ := srv.Event("primary", "gs00041"); !strings.Contains(string(stored.Reminders), `"minutes":30`) {
+		t.Errorf("reminders lost: %s", stored.Reminders)
+	}
+
+	// Timed to all-day and back: no stale date or dateTime is left.
+	day := allDay("gs00041", "定例", 2, 1)
+	if _, err := cal.Patch(ctxT(t), day); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := cal.Get(ctxT(t), "gs00041"); err != nil || !got.AllDay || got.Start.In(jst).Format("2006-01-02") != "2024-05-02" {
+		t.Errorf("all-day after patch: %+v %v", got, err)
+	}
+}
+
+func TestInstancesAndOccurrences(t *testing.T) {
+	srv := startFake(t)
+	cal := newCal(t, srv)
+	series := timed("gs00060", "朝会", 10) // Wednesday 2024-05-01
+	series.Recurrence = []string{"RRULE:FREQ=WEEKLY;BYDAY=WE;UNTIL=20240529T145959Z"}
+	mustInsert(t, cal, series)
+
+	// The occurrence of May 15 (10:00 JST = 01:00 UTC).
+	inst, err := cal.Instance(ctxT(t), "gs00060", time.Date(2024, 5, 15, 10, 0, 0, 0, jst), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inst.ID != "gs00060_20240515T010000Z" || inst.SeriesID != "gs00060" || !inst.OriginalStart.Equal(time.Date(2024, 5, 15, 10, 0, 0, 0, jst)) ||
+		len(inst.Recurrence) != 0 || inst.Key != series.Key {
+		t.Errorf("instance %+v", inst)
+	}
+	if _, err := cal.Instance(ctxT(t), "gs00060", time.Date(2024, 5, 16, 10, 0, 0, 0, jst), false); !errors.Is(err, syncer.ErrNotFound) {
+		t.Errorf("a Thursday: %v, want ErrNotFound", err)
+	}
+
+	// Override it: moved to 15:00, the series keeps its rule.
+	moved := inst
+	moved.Summary, moved.Start, moved.End = "朝会（移動）", time.Date(2024, 5, 15, 15, 0, 0, 0, jst), time.Date(2024, 5, 15, 16, 0, 0, 0, jst)
+	moved.Recurrence = []string{"RRULE:FREQ=DAILY"} // never sent for an instance
+	got, err := cal.Patch(ctxT(t), moved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.SeriesID != "gs00060" || len(got.Recurrence) != 0 {
+		t.Errorf("patched instance %+v", got)
+	}
+	if err := cal.CancelOccurrence(ctxT(t), "gs00060", time.Date(2024, 5, 22, 10, 0, 0, 0, jst), false); err != nil {
+		t.Fatal(err)
+	}
+
+	occ, err := cal.Occurrences(ctxT(t), time.Date(2024, 5, 1, 0, 0, 0, 0, jst), time.Date(2024, 6, 1, 0, 0, 0, 0, jst))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got2 []string
+	for _, o := range occ {
+		got2 = append(got2, o.Start.In(jst).Format("01-02T15:04")+" "+o.Summary)
+	}
+	if want := []string{"05-01T10:00 朝会", "05-08T10:00 朝会", "05-15T15:00 朝会（移動）", "05-29T10:00 朝会"}; !slices.Equal(got2, want) {
+		t.Errorf("occurrences %q\nwant %q", got2, want)
+	}
+	// FindByKey: the series and the live exception (its key is the series').
+	found, err := cal.FindByKey(ctxT(t), series.Key)
+	if err != nil || !slices.Equal(ids(found), []string{"gs00060", "gs00060_20240515T010000Z"}) {
+		t.Errorf("FindByKey %v %v", ids(found), err)
+	}
+}
+
+func TestFindAttention(t *testing.T) {
+	srv := startFake(t)
+	cal := newCal(t, srv)
+	marked := timed("gs00070", "[要確認] 朝会", 10)
+	marked.Attention = syncer.AttentionAmbiguousDelete
+	mustInsert(t, cal, marked)
+	mustInsert(t, cal, timed("gs00071", "朝会", 11))
+	found, err := cal.FindAttention(ctxT(t))
+	if err != nil || !slices.Equal(ids(found), []string{"gs00070"}) || found[0].Attention != syncer.AttentionAmbiguousDelete {
+		t.Errorf("FindAttention %v %v", ids(found), err)
+	}
+	// Clearing the mark (an empty Attention) drops it from the list.
+	marked.Attention = ""
+	if _, err := cal.Patch(ctxT(t), marked); err != nil {
+		t.Fatal(err)
+	}
+	if found, err := cal.FindAttention(ctxT(t)); err != nil || len(found) != 0 {
+		t.Errorf("FindAttention after clearing %v %v", ids(found), err)
 	}
 }
 
@@ -386,7 +515,7 @@ func TestWritesNeverNotify(t *testing.T) {
 	ev.Recurrence = []string{"RRULE:FREQ=WEEKLY"}
 	mustInsert(t, cal, ev)
 	ev.Summary = "変更"
-	if _, err := cal.Update(ctxT(t), ev); err != nil {
+	if _, err := cal.Patch(ctxT(t), ev); err != nil {
 		t.Fatal(err)
 	}
 	if err := cal.CancelOccurrence(ctxT(t), ev.ID, ev.Start.AddDate(0, 0, 7), false); err != nil {
@@ -398,7 +527,7 @@ func TestWritesNeverNotify(t *testing.T) {
 	writes := 0
 	for _, r := range srv.Requests() {
 		switch r.Kind {
-		case fake.CalendarKindInsert, fake.CalendarKindUpdate, fake.CalendarKindDelete:
+		case fake.CalendarKindInsert, fake.CalendarKindUpdate, fake.CalendarKindPatch, fake.CalendarKindDelete:
 			writes++
 			if got := r.Query.Get("sendUpdates"); got != "none" {
 				t.Errorf("%s %s: sendUpdates=%q, want none", r.Method, r.Path, got)

@@ -256,17 +256,26 @@ func (it item) step(op Op, eventID, reason string) Step {
 }
 
 // apply plans one notice against the view and, unless this is a dry run,
-// writes it.
+// writes it. FORMAT §6 (docs/garoon-mails.md) is the table of cases.
 func (e *Engine) apply(ctx context.Context, v *view, it item) (Step, error) {
 	var st Step
 	var err error
+	n := it.notice
 	switch {
-	case it.notice.Action == garoon.ActionDelete:
+	case n.Action == garoon.ActionDelete && len(n.Recurrence) > 0:
+		st, err = e.applySeriesDelete(ctx, v, it)
+	case n.Action == garoon.ActionDelete:
 		st, err = e.applyDelete(ctx, v, it)
-	case it.notice.Kind == garoon.KindAdd:
+	case len(n.Candidates) > 0:
+		st, err = e.applyTentative(ctx, v, it)
+	case n.Kind == garoon.KindConfirm:
+		st, err = e.applyConfirm(ctx, v, it)
+	case n.Kind == garoon.KindAdd:
 		st, err = e.applyAdd(ctx, v, it)
+	case len(n.Recurrence) > 0:
+		st, err = e.applySeriesEdit(ctx, v, it)
 	default:
-		st, err = e.applyEdit(ctx, v, it)
+		st, err = e.applyEdit(ctx, v, it, e.eventFor(n, "", it.id))
 	}
 	if err != nil {
 		st.Op, st.Err = OpFail, err
@@ -277,58 +286,131 @@ func (e *Engine) apply(ctx context.Context, v *view, it item) (Step, error) {
 	return st, err
 }
 
+// eventFor is the event the notice describes. A repeating notice whose
+// period is one day (期間 D～D) is about that one occurrence: one event on D.
+func (e *Engine) eventFor(n *garoon.Notice, id, noticeID string) Event {
+	ev := eventFor(n, id, noticeID)
+	if oneDay(n) {
+		ev.Recurrence = nil
+	}
+	return ev
+}
+
+func oneDay(n *garoon.Notice) bool {
+	return len(n.Recurrence) > 0 && !n.PeriodStart.IsZero() && n.PeriodStart == n.PeriodEnd
+}
+
 func (e *Engine) applyAdd(ctx context.Context, v *view, it item) (Step, error) {
-	want := eventFor(it.notice, it.id, it.id)
+	want := e.eventFor(it.notice, it.id, it.id)
 	switch _, err := e.cal.Get(ctx, it.id); {
 	case err == nil:
 		return it.step(OpSkip, it.id, "already applied (the event this mail creates exists)"), nil
 	case !errors.Is(err, ErrNotFound):
 		return it.step(OpFail, it.id, ""), fmt.Errorf("look up event %s: %w", it.id, err)
 	}
-	return e.create(ctx, v, it, want, "new appointment")
+	reason := "new appointment"
+	if oneDay(it.notice) {
+		reason = "added to one occurrence of a repeating appointment (期間 D～D): one event on that day"
+	}
+	return e.create(ctx, v, it, want, reason)
 }
 
 func (e *Engine) create(ctx context.Context, v *view, it item, want Event, reason string) (Step, error) {
+	created, err := e.insert(ctx, v, want)
+	if err != nil {
+		return it.step(OpFail, want.ID, ""), err
+	}
+	if !created {
+		return it.step(OpSkip, want.ID, "already applied (event id taken)"), nil
+	}
+	return it.step(OpCreate, want.ID, reason), nil
+}
+
+// insert creates want unless its id is taken (by this notice in an earlier
+// run, or an overlapping one): created is false then.
+func (e *Engine) insert(ctx context.Context, v *view, want Event) (created bool, err error) {
 	want.Created = e.cfg.Now()
 	if !e.cfg.DryRun {
 		got, err := e.cal.Insert(ctx, want)
 		if errors.Is(err, ErrExists) {
-			// Another run, or this one before a crash, got there first.
 			v.forget(want.Key)
-			return it.step(OpSkip, want.ID, "already applied (event id taken)"), nil
+			return false, nil
 		}
 		if err != nil {
-			return it.step(OpFail, want.ID, ""), fmt.Errorf("create event %s: %w", want.ID, err)
+			return false, fmt.Errorf("create event %s: %w", want.ID, err)
 		}
 		want = got
 	}
 	v.put(want)
-	return it.step(OpCreate, want.ID, reason), nil
+	return true, nil
 }
 
-func (e *Engine) applyEdit(ctx context.Context, v *view, it item) (Step, error) {
+// patch writes want over have (same id), unless nothing a person sees would
+// change. A mark for a person's attention on have is kept.
+func (e *Engine) patch(ctx context.Context, v *view, have, want Event) (changed bool, err error) {
+	want.ID, want.Created, want.SeriesID, want.OriginalStart = have.ID, have.Created, have.SeriesID, have.OriginalStart
+	if want.SeriesID != "" {
+		want.Recurrence = nil
+	}
+	want = keepMark(have, want)
+	if sameContent(have, want) {
+		return false, nil
+	}
+	if !e.cfg.DryRun {
+		got, err := e.cal.Patch(ctx, want)
+		if err != nil {
+			return false, fmt.Errorf("update event %s: %w", have.ID, err)
+		}
+		want = got
+	}
+	if have.Key != want.Key {
+		v.forget(have.Key)
+	}
+	v.put(want)
+	return true, nil
+}
+
+func (e *Engine) update(ctx context.Context, v *view, it item, target, want Event, reason string) (Step, error) {
+	changed, err := e.patch(ctx, v, target, want)
+	if err != nil {
+		return it.step(OpFail, target.ID, ""), err
+	}
+	if !changed {
+		return it.step(OpSkip, target.ID, "already up to date"), nil
+	}
+	return it.step(OpUpdate, target.ID, reason), nil
+}
+
+// applyEdit applies an edit of a normal (or one-day) appointment: want is
+// the event it describes.
+func (e *Engine) applyEdit(ctx context.Context, v *view, it item, want Event) (Step, error) {
 	n := it.notice
-	want := eventFor(n, "", it.id)
 	cands, err := v.byKey(ctx, want.Key)
 	if err != nil {
 		return it.step(OpFail, "", ""), fmt.Errorf("look up events by title: %w", err)
 	}
-	repeats := len(n.Recurrence) > 0
-	same := slices.DeleteFunc(slices.Clone(cands), func(ev Event) bool { return (len(ev.Recurrence) > 0) != repeats })
+	single := slices.DeleteFunc(slices.Clone(cands), func(ev Event) bool { return len(ev.Recurrence) > 0 })
 	reason := "same title"
 	switch {
-	case len(same) > 0:
-		cands = same
+	case len(single) > 0:
+		cands = single
 	case len(cands) > 0:
-		// Only a repeating series has this title: the edit moved or changed
-		// one occurrence. Changing the series would move every occurrence.
+		// Only a repeating series has this title: a drag-and-drop of one
+		// occurrence (or a "this only" edit Garoon mails as a normal
+		// appointment, SOURCE-FACTS §6.3). The series' occurrence that day,
+		// if any, is overridden; changing the series would move them all.
+		if st, ok, err := e.overrideOnDay(ctx, v, it, cands, garoon.DateOf(n.Start.In(e.zone())), want,
+			"one occurrence of a repeating appointment moved or changed (drag and drop): that occurrence changed, the series is unchanged"); ok || err != nil {
+			return st, err
+		}
 		want.ID = it.id
-		return e.create(ctx, v, it, want, "one occurrence of a repeating appointment changed; added on its own, the series is unchanged")
+		return e.create(ctx, v, it, want, "one occurrence of a repeating appointment changed, no occurrence that day; added on its own, the series is unchanged")
 	default:
 		cands, err = v.bySlot(ctx, n.Start, n.End, n.AllDay)
 		if err != nil {
 			return it.step(OpFail, "", ""), fmt.Errorf("look up events by time: %w", err)
 		}
+		cands = slices.DeleteFunc(cands, func(ev Event) bool { return len(ev.Recurrence) > 0 })
 		reason = "title changed, same time"
 	}
 	if len(cands) == 0 {
@@ -340,22 +422,48 @@ func (e *Engine) applyEdit(ctx context.Context, v *view, it item) (Step, error) 
 		reason = fmt.Sprintf("%s; %d candidates, chose the one nearest in time, then newest", reason, len(cands))
 		e.cfg.Logger.WarnContext(ctx, "ambiguous edit resolved", "uid", it.mail.UID, "candidates", len(cands), "chosen", target.ID)
 	}
-	want.ID, want.Created = target.ID, target.Created
-	if sameContent(target, want) {
-		return it.step(OpSkip, target.ID, "already up to date"), nil
-	}
-	if !e.cfg.DryRun {
-		got, err := e.cal.Update(ctx, want)
+	return e.update(ctx, v, it, target, want, reason)
+}
+
+// overrideOnDay changes the occurrence on day of the first of the series
+// (nearest in time first) that has a live one. ok is false when none has.
+func (e *Engine) overrideOnDay(ctx context.Context, v *view, it item, series []Event, day garoon.Date, want Event, reason string) (Step, bool, error) {
+	slices.SortFunc(series, func(a, b Event) int {
+		return cmp.Or(cmp.Compare(absDur(a.Start.Sub(it.notice.Start)), absDur(b.Start.Sub(it.notice.Start))), cmp.Compare(a.ID, b.ID))
+	})
+	for _, s := range series {
+		inst, ok, err := e.instanceOn(ctx, v, s, day)
 		if err != nil {
-			return it.step(OpFail, target.ID, ""), fmt.Errorf("update event %s: %w", target.ID, err)
+			return it.step(OpFail, s.ID, ""), false, err
 		}
-		want = got
+		if ok {
+			st, err := e.update(ctx, v, it, inst, want, reason)
+			return st, true, err
+		}
 	}
-	if target.Key != want.Key {
-		v.forget(target.Key)
+	return Step{}, false, nil
+}
+
+// instanceOn returns the live occurrence of series s that the rule puts on
+// day (whatever it was moved to since).
+func (e *Engine) instanceOn(ctx context.Context, v *view, s Event, day garoon.Date) (Event, bool, error) {
+	inst, err := e.cal.Instance(ctx, s.ID, e.originalStart(s, day), s.AllDay)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return Event{}, false, nil
+	case err != nil:
+		return Event{}, false, fmt.Errorf("look up the occurrence of %s on %s: %w", s.ID, day, err)
 	}
-	v.put(want)
-	return it.step(OpUpdate, want.ID, reason), nil
+	if inst.Cancelled {
+		return Event{}, false, nil
+	}
+	if inst.SeriesID == "" {
+		inst.SeriesID = s.ID
+	}
+	if seen, ok := v.events[inst.ID]; ok && !v.deleted[inst.ID] {
+		inst = seen // this run changed it already (a dry run wrote nothing)
+	}
+	return inst, true, nil
 }
 
 // nearest picks the candidate whose start is nearest t; ties go to the most
@@ -377,6 +485,9 @@ func absDur(d time.Duration) time.Duration {
 	return d
 }
 
+// applyDelete applies a delete of a normal appointment (or of one
+// tentative candidate): the event with the title at that time, or else the
+// occurrence of a series with the title at that time.
 func (e *Engine) applyDelete(ctx context.Context, v *view, it item) (Step, error) {
 	n := it.notice
 	cands, err := v.byKey(ctx, TitleKey(n.Title))
@@ -386,24 +497,20 @@ func (e *Engine) applyDelete(ctx context.Context, v *view, it item) (Step, error
 	var exact, series []Event
 	for _, ev := range cands {
 		switch {
-		case ev.Start.Equal(n.Start) && (len(ev.Recurrence) > 0) == (len(n.Recurrence) > 0) &&
-			(len(n.Recurrence) > 0 || ev.End.Equal(n.End)):
+		case len(ev.Recurrence) == 0 && ev.Start.Equal(n.Start) && ev.End.Equal(n.End):
 			exact = append(exact, ev)
-		case len(n.Recurrence) == 0 && len(ev.Recurrence) > 0 && occursAt(ev, n.Start, n.End):
+		case len(ev.Recurrence) > 0 && occursAt(ev, n.Start, n.End):
 			series = append(series, ev)
 		}
 	}
 	if len(exact) > 0 {
 		target := nearest(exact, n.Start)
-		if !e.cfg.DryRun {
-			if err := e.cal.Delete(ctx, target.ID); err != nil {
-				return it.step(OpFail, target.ID, ""), fmt.Errorf("delete event %s: %w", target.ID, err)
-			}
+		if err := e.delete(ctx, v, target.ID); err != nil {
+			return it.step(OpFail, target.ID, ""), err
 		}
-		v.remove(target.ID)
 		reason := "same title and time"
-		if len(n.Recurrence) > 0 {
-			reason = "the whole repeating appointment"
+		if target.Tentative {
+			reason = "one candidate of a tentative appointment"
 		}
 		return it.step(OpDelete, target.ID, reason), nil
 	}
@@ -417,6 +524,16 @@ func (e *Engine) applyDelete(ctx context.Context, v *view, it item) (Step, error
 		return it.step(OpCancelOccurrence, target.ID, "one occurrence of a repeating appointment"), nil
 	}
 	return it.step(OpSkip, "", "no event with this title and time: already gone"), nil
+}
+
+func (e *Engine) delete(ctx context.Context, v *view, id string) error {
+	if !e.cfg.DryRun {
+		if err := e.cal.Delete(ctx, id); err != nil {
+			return fmt.Errorf("delete event %s: %w", id, err)
+		}
+	}
+	v.remove(id)
+	return nil
 }
 
 // occursAt reports whether the series plausibly has an occurrence from start

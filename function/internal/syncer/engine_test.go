@@ -98,11 +98,25 @@ func TestRepeatingSeries(t *testing.T) {
 		wantCounts(t, h.run(), "seen=1 created=0 updated=0 deleted=1 skipped=0 ignored=0 deferred=0 failed=0 marked=1")
 		h.wantCalendar("朝会|2024-01-08T10:00|2024-01-08T10:30|" + rule + "|cancelled 2024-01-22T10:00")
 	})
-	t.Run("whole series", func(t *testing.T) {
+	t.Run("whole series is ambiguous: kept and marked", func(t *testing.T) {
 		h := newHarness(t)
 		h.mail("登録", "朝会", weekly, period)
 		h.mail("削除", "朝会", weekly, period)
-		wantCounts(t, h.run(), "seen=2 created=1 updated=0 deleted=1 skipped=0 ignored=0 deferred=0 failed=0 marked=2")
+		rep := h.run()
+		wantCounts(t, rep, "seen=2 created=1 updated=0 deleted=0 skipped=0 ignored=0 deferred=0 failed=0 marked=2")
+		if rep.Attention != 1 || rep.Steps[1].Op != OpAttention {
+			t.Errorf("attention %d, steps %+v", rep.Attention, rep.Steps)
+		}
+		h.wantCalendar("[要確認] 朝会|2024-01-08T10:00|2024-01-08T10:30|" + rule)
+		// A rerun of the same mail (not marked processed) changes nothing.
+		h.mail("削除", "朝会", weekly, period)
+		wantCounts(t, h.run(), "seen=1 created=0 updated=0 deleted=0 skipped=0 ignored=0 deferred=0 failed=0 marked=1")
+	})
+	t.Run("whole series with series_delete all", func(t *testing.T) {
+		h := newHarness(t)
+		h.mail("登録", "朝会", weekly, period)
+		h.mail("削除", "朝会", weekly, period)
+		wantCounts(t, h.run(func(c *Config) { c.SeriesDeleteAll = true }), "seen=2 created=1 updated=0 deleted=1 skipped=0 ignored=0 deferred=0 failed=0 marked=2")
 		h.wantCalendar()
 	})
 	t.Run("occurrence after UNTIL is not the series", func(t *testing.T) {

@@ -64,7 +64,9 @@ func sameContent(have, want Event) bool {
 		have.End.Equal(want.End) &&
 		have.AllDay == want.AllDay &&
 		slices.Equal(have.Recurrence, want.Recurrence) &&
-		have.Key == want.Key
+		have.Key == want.Key &&
+		have.Tentative == want.Tentative &&
+		have.Attention == want.Attention
 }
 
 func truncate(s string, max int) string {

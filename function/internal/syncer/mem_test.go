@@ -172,7 +172,7 @@ func (c *memCalendar) Insert(ctx context.Context, ev Event) (Event, error) {
 	})
 }
 
-func (c *memCalendar) Update(_ context.Context, ev Event) (Event, error) {
+func (c *memCalendar) Patch(_ context.Context, ev Event) (Event, error) {
 	return c.write("update", func() (Event, error) {
 		old, ok := c.events[ev.ID]
 		if !ok || old.Cancelled {
@@ -182,6 +182,27 @@ func (c *memCalendar) Update(_ context.Context, ev Event) (Event, error) {
 		c.events[ev.ID] = ev
 		return ev, nil
 	})
+}
+
+// Instance and Occurrences: memCalendar does not expand series (the engine
+// tests through the gcal adapter and the fake calendar do); every day is
+// "no occurrence".
+func (c *memCalendar) Instance(context.Context, string, time.Time, bool) (Event, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.call("get"); err != nil {
+		return Event{}, err
+	}
+	return Event{}, ErrNotFound
+}
+
+func (c *memCalendar) Occurrences(context.Context, time.Time, time.Time) ([]Event, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.call("list"); err != nil {
+		return nil, err
+	}
+	return nil, nil
 }
 
 func (c *memCalendar) Delete(_ context.Context, id string) error {

@@ -41,9 +41,27 @@ type Event struct {
 	Key    string // normalized-title key: finds the event an edit or delete refers to
 	Notice string // id of the notice that last wrote the event
 
+	// Tentative is Google's status "tentative": a candidate slot of a
+	// Garoon tentative appointment (仮予定).
+	Tentative bool
+	// Attention, when set, says the event needs a person's look (stored as
+	// the private property garoonSyncAttention; AttentionAmbiguousDelete).
+	Attention string
+
+	// SeriesID and OriginalStart are set on one occurrence (a Google
+	// instance) of a repeating event: the series' id and the start the
+	// occurrence has by the rule.
+	SeriesID      string
+	OriginalStart time.Time
+
 	Created   time.Time // set by the calendar
 	Cancelled bool      // a deleted event still known to the calendar
 }
+
+// AttentionAmbiguousDelete marks a repeating event that Garoon sent a
+// delete for which the mail cannot scope (this occurrence, this and the
+// following ones, or all look the same): it is kept and marked instead.
+const AttentionAmbiguousDelete = "ambiguous-delete"
 
 // Calendar is where events go. Lookups only ever return events this tool
 // created (marked by a private extended property); writes never invite or
@@ -52,16 +70,30 @@ type Calendar interface {
 	// Get returns the event with the given id, including a cancelled one, or
 	// ErrNotFound.
 	Get(ctx context.Context, id string) (Event, error)
-	// FindByKey returns the live events (series, not expanded instances)
-	// whose identity key is key.
+	// FindByKey returns the live events whose identity key is key: single
+	// events, series (not expanded) and the occurrences changed on their
+	// own (exceptions, with SeriesID set).
 	FindByKey(ctx context.Context, key string) ([]Event, error)
 	// FindBySlot returns the live events that start at start and end at end.
 	FindBySlot(ctx context.Context, start, end time.Time, allDay bool) ([]Event, error)
 	// Insert creates the event with the id given in ev.ID. An id that already
 	// exists (even cancelled) gives ErrExists.
 	Insert(ctx context.Context, ev Event) (Event, error)
-	// Update replaces the event's fields.
-	Update(ctx context.Context, ev Event) (Event, error)
+	// Patch writes the fields Garoon owns (summary, description, location,
+	// start, end, recurrence unless ev is an occurrence, status and this
+	// tool's private properties) and leaves everything else a person may
+	// have set (colour, reminders, their own properties) as it is. ev.ID
+	// may name an occurrence (an instance id from Instance or Occurrences):
+	// that one occurrence is changed, the series is not.
+	Patch(ctx context.Context, ev Event) (Event, error)
+	// Instance returns the occurrence of the repeating event seriesID whose
+	// start by the rule is originalStart (a cancelled one too, Cancelled
+	// set), or ErrNotFound when the rule has no such occurrence.
+	Instance(ctx context.Context, seriesID string, originalStart time.Time, allDay bool) (Event, error)
+	// Occurrences returns what this tool created that a person sees between
+	// from and to: single events and the live occurrences of repeating
+	// events (SeriesID set), as the calendar expands them.
+	Occurrences(ctx context.Context, from, to time.Time) ([]Event, error)
 	// Delete deletes the event; an event already gone is success.
 	Delete(ctx context.Context, id string) error
 	// CancelOccurrence cancels the one occurrence of a repeating event that

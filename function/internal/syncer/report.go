@@ -17,10 +17,13 @@ const (
 	OpUpdate           Op = "update"
 	OpDelete           Op = "delete"
 	OpCancelOccurrence Op = "cancel-occurrence"
-	OpSkip             Op = "skip"   // nothing to change: already applied or already gone
-	OpIgnore           Op = "ignore" // not a schedule notice
-	OpDefer            Op = "defer"  // left unmarked for the next run
-	OpFail             Op = "fail"
+	// OpAttention: kept and marked for a person to check (an unscoped
+	// delete of a repeating appointment).
+	OpAttention Op = "attention"
+	OpSkip      Op = "skip"   // nothing to change: already applied or already gone
+	OpIgnore    Op = "ignore" // not a schedule notice
+	OpDefer     Op = "defer"  // left unmarked for the next run
+	OpFail      Op = "fail"
 )
 
 // Step is the outcome for one mail.
@@ -57,6 +60,8 @@ type Counts struct {
 	Ignored  int `json:"ignored"`
 	Deferred int `json:"deferred"`
 	Failed   int `json:"failed"`
+	// Attention counts the events kept and marked for a person to check.
+	Attention int `json:"attention"`
 }
 
 // Brief is the counts in a few words, the zeros left out: "no new mails",
@@ -71,7 +76,7 @@ func (c Counts) Brief() string {
 		n    int
 		what string
 	}{{c.Created, "created"}, {c.Updated, "updated"}, {c.Deleted, "deleted"}, {c.Skipped, "unchanged"},
-		{c.Ignored, "ignored"}, {c.Deferred, "deferred"}, {c.Failed, "failed"}} {
+		{c.Ignored, "ignored"}, {c.Deferred, "deferred"}, {c.Failed, "failed"}, {c.Attention, "to check"}} {
 		if n.n > 0 {
 			out += fmt.Sprintf("%s%d %s", sep, n.n, n.what)
 			sep = ", "
@@ -89,6 +94,8 @@ func (r *Report) add(st Step) {
 		r.Updated++
 	case OpDelete, OpCancelOccurrence:
 		r.Deleted++
+	case OpAttention:
+		r.Attention++
 	case OpSkip:
 		r.Skipped++
 	case OpIgnore:
