@@ -322,6 +322,10 @@ func parseRepeat(n *Notice, when, period string, ref time.Time) error {
 	if err != nil {
 		return fmt.Errorf("期間 %q: %w", clipString(period), err)
 	}
+	n.PeriodStart = Date{first.y, time.Month(first.m), first.d}
+	if !open {
+		n.PeriodEnd = Date{last.y, time.Month(last.m), last.d}
+	}
 	occ, found := first, false
 	for range maxSearchDays {
 		if !open && last.before(occ) {
