@@ -344,6 +344,36 @@ func (s *CalendarServer) Seed(calendarID, eventJSON string) error {
 	return nil
 }
 
+// PatchAsPerson changes an event (or an occurrence, by instance id) the
+// way a person does in Google Calendar's UI, with a events.patch body: a
+// colour, reminders, a note of their own.
+func (s *CalendarServer) PatchAsPerson(calendarID, id, patchJSON string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cal := s.calendars[calendarID]
+	if cal == nil {
+		return fmt.Errorf("fake calendar: no calendar %q", calendarID)
+	}
+	old := s.lookup(cal, id)
+	if old == nil {
+		return fmt.Errorf("fake calendar: no event %q", id)
+	}
+	merged, err := calMergePatch(old.res, []byte(patchJSON))
+	if err != nil {
+		return fmt.Errorf("fake calendar: patch: %w", err)
+	}
+	ev, status, msg := s.decodeEvent(merged, id)
+	if status != 0 {
+		return fmt.Errorf("fake calendar: patch: %s", msg)
+	}
+	ev.res.Created, ev.res.Status = old.res.Created, old.res.Status
+	if old.res.RecurringEventID != "" {
+		ev.res.RecurringEventID, ev.res.OriginalStartTime, ev.res.Recurrence = old.res.RecurringEventID, old.res.OriginalStartTime, nil
+	}
+	cal[id] = ev
+	return nil
+}
+
 // Events returns the live (not cancelled) events of every calendar, by
 // calendar, start and id.
 func (s *CalendarServer) Events() []CalendarEvent {
