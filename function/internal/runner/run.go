@@ -80,14 +80,22 @@ func Run(ctx context.Context, s Settings, creds secret.Credentials, cal syncer.C
 	if opt.MaxDeletes != nil {
 		maxDeletes = *opt.MaxDeletes
 	}
+	var zone *time.Location // nil: the engine's default, Asia/Tokyo
+	if creds.TimeZone != "" {
+		if zone, err = time.LoadLocation(creds.TimeZone); err != nil {
+			return &syncer.Report{DryRun: opt.DryRun}, fmt.Errorf("%s: %w", contract.KeyTimeZone, err)
+		}
+	}
 	eng := syncer.New(mb, cal, syncer.Config{
-		Sender:     creds.GaroonSender,
-		Lookback:   s.Lookback,
-		MaxDeletes: maxDeletes,
-		DryRun:     opt.DryRun,
-		Reserve:    contract.DeadlineReserve,
-		Now:        opt.Now,
-		Logger:     log,
+		Sender:          creds.GaroonSender,
+		Zone:            zone,
+		SeriesDeleteAll: creds.SeriesDelete == contract.SeriesDeleteAll,
+		Lookback:        s.Lookback,
+		MaxDeletes:      maxDeletes,
+		DryRun:          opt.DryRun,
+		Reserve:         contract.DeadlineReserve,
+		Now:             opt.Now,
+		Logger:          log,
 	})
 	return eng.Run(ctx)
 }

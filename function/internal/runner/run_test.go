@@ -361,3 +361,29 @@ func BenchmarkRun1000(b *testing.B) {
 		b.ReportMetric(float64(<-peak)/(1<<20), "MB-heap-inuse")
 	}
 }
+
+// The secret's series_delete reaches the engine: "flag" (the default) keeps
+// and marks a repeating appointment Garoon sent an unscoped delete for,
+// "all" deletes it.
+func TestSeriesDeleteSetting(t *testing.T) {
+	series := "毎週月曜日 10:00 ～ 11:00\r\n期間　　：2024年01月08日（月）～2024年03月25日（月）"
+	for _, tt := range []struct {
+		setting string
+		want    []string
+	}{
+		{"", []string{"[要確認] 朝会@2024-01-08T10:00:00+09:00"}},
+		{contract.SeriesDeleteAll, nil},
+	} {
+		r := newRig(t)
+		if tt.setting != "" {
+			r.c.SeriesDelete = tt.setting
+		}
+		r.deliver("登録", "朝会", series)
+		r.mustRun()
+		r.deliver("削除", "朝会", series)
+		rep := r.mustRun()
+		if got := r.events(); !slices.Equal(got, tt.want) {
+			t.Errorf("series_delete %q: events %q, want %q (steps %+v)", tt.setting, got, tt.want, rep.Steps)
+		}
+	}
+}

@@ -403,10 +403,15 @@ func TestWritesNeverInviteAnyone(t *testing.T) {
 	h := newHarness(t)
 	h.mail("登録", "定例", jan15, "施設　　：第1会議室,プロジェクター")
 	h.run()
+	checked := 0
 	for _, ev := range h.cal.events {
+		checked++
 		if !strings.Contains(ev.Description, "参加者: 山田 太郎, 佐藤 花子") || ev.Location != "第1会議室, プロジェクター" {
 			t.Errorf("description %q location %q", ev.Description, ev.Location)
 		}
+	}
+	if checked != 1 {
+		t.Errorf("%d events checked, want 1: the test checks nothing when nothing was written", checked)
 	}
 }
 
