@@ -34,6 +34,8 @@ Checks, one line each, what a sync run needs, and says how to fix what fails:
             notices wait in the window (read without marking anything)
   google    the refresh token gets an access token (invalid_grant: authorize)
   calendar  the calendar exists and this Google account may write events
+  attention repeating appointments kept and marked [要確認] after a delete
+            Garoon's mail could not scope (WARN lists them)
   last run  the deployed function's last run, from CloudWatch Logs
 
 With --env NAME it checks a deployed environment: the secret
@@ -150,7 +152,7 @@ func diagnose(ctx context.Context, getenv func(string) string) []check {
 	s, err := runner.SettingsFromEnv(getenv)
 	if err != nil {
 		add("settings", statusFail, err.Error(), "fix the environment variable named")
-		skipRest("secret", "gmail", "google", "calendar")
+		skipRest("secret", "gmail", "google", "calendar", "attention")
 		return out
 	}
 	add("settings", statusOK, fmt.Sprintf("IMAP %s, lookback %d days", s.IMAPAddr, int(s.Lookback.Hours()/24)), "")
@@ -162,7 +164,7 @@ func diagnose(ctx context.Context, getenv func(string) string) []check {
 	}
 	if err != nil {
 		add("secret", statusFail, err.Error(), "fill it with `garoon-sync secret put --env <env>`, then `garoon-sync secret check --env <env>`")
-		skipRest("gmail", "google", "calendar")
+		skipRest("gmail", "google", "calendar", "attention")
 		return out
 	}
 	add("secret", statusOK, fmt.Sprintf("complete: %s, sender %s, calendar %s, mailbox %s", creds.GmailAddress, creds.GaroonSender, creds.CalendarID, creds.IMAPMailbox), "")
@@ -225,27 +227,55 @@ func googleChecks(ctx context.Context, s runner.Settings, creds secret.Credentia
 			{"google", statusFail, "Google refused the refresh token (invalid_grant): revoked, expired (7 days while the consent screen is in Testing), or issued for another client",
 				"`" + contract.FixInvalidGrant("<env>") + "`"},
 			{"calendar", statusSkip, "needs the checks above", ""},
+			{"attention", statusSkip, "needs the checks above", ""},
 		}
 	case err != nil:
 		return []check{
 			{"google", statusFail, err.Error(), "check google_client_id and google_client_secret (an OAuth client of type Desktop)"},
 			{"calendar", statusSkip, "needs the checks above", ""},
+			{"attention", statusSkip, "needs the checks above", ""},
 		}
 	}
 	tokenOK := check{"google", statusOK, "the refresh token gets an access token", ""}
+	skipAttention := check{"attention", statusSkip, "needs the checks above", ""}
 
 	role, err := cal.AccessRole(ctx)
 	switch {
 	case errors.Is(err, syncer.ErrNotFound):
 		return []check{tokenOK, {"calendar", statusFail, fmt.Sprintf("calendar %q not found for this Google account", creds.CalendarID),
-			"set calendar_id to primary or to the calendar's ID (Google Calendar → Settings → Integrate calendar)"}}
+			"set calendar_id to primary or to the calendar's ID (Google Calendar → Settings → Integrate calendar)"}, skipAttention}
 	case err != nil:
-		return []check{tokenOK, {"calendar", statusFail, err.Error(), ""}}
+		return []check{tokenOK, {"calendar", statusFail, err.Error(), ""}, skipAttention}
 	case !gcal.CanWrite(role):
 		return []check{tokenOK, {"calendar", statusFail, fmt.Sprintf("calendar %s is shared with this account as %s: events cannot be written", creds.CalendarID, role),
-			"share it with the account with \"Make changes to events\", or use another calendar_id"}}
+			"share it with the account with \"Make changes to events\", or use another calendar_id"}, skipAttention}
 	}
-	return []check{tokenOK, {"calendar", statusOK, fmt.Sprintf("calendar %s exists; this account is %s (may write events)", creds.CalendarID, role), ""}}
+	return []check{tokenOK, {"calendar", statusOK, fmt.Sprintf("calendar %s exists; this account is %s (may write events)", creds.CalendarID, role), ""},
+		attentionCheck(ctx, cal)}
+}
+
+// attentionCheck lists the events the sync kept and marked for a person's
+// look (garoonSyncAttention=ambiguous-delete) whose title still carries the
+// marker: removing the marker from the title is how a person resolves one.
+func attentionCheck(ctx context.Context, cal *gcal.Calendar) check {
+	const name = "attention"
+	marked, err := cal.FindAttention(ctx)
+	if err != nil {
+		return check{name, statusFail, err.Error(), ""}
+	}
+	var open []string
+	for _, ev := range marked {
+		if strings.HasPrefix(ev.Summary, syncer.AttentionTitle) {
+			open = append(open, fmt.Sprintf("%q (from %s)", strings.TrimPrefix(ev.Summary, syncer.AttentionTitle), ev.Start.In(garoon.JST).Format(time.DateOnly)))
+		}
+	}
+	if len(open) == 0 {
+		return check{name, statusOK, "no repeating appointment waits for a check", ""}
+	}
+	return check{name, statusWarn,
+		fmt.Sprintf("%d repeating appointments were kept after a delete Garoon's mail could not scope (one occurrence, the following ones, or all): %s",
+			len(open), strings.Join(open, ", ")),
+		"look each up in Garoon, delete in Google Calendar what was deleted there, then remove " + strings.TrimSpace(syncer.AttentionTitle) + " from the title (or set series_delete to all)"}
 }
 
 // lastRunCheck reads the deployed function's last summary line.

@@ -60,7 +60,7 @@ func doctor(t *testing.T, args ...string) (map[string]check, string, int) {
 		byName[c.Name] = c
 		names = append(names, c.Name)
 	}
-	if got := strings.Join(names, ","); got != "settings,secret,gmail,google,calendar,last run" {
+	if got := strings.Join(names, ","); got != "settings,secret,gmail,google,calendar,attention,last run" {
 		t.Errorf("checks %s", got)
 	}
 	return byName, out, code
@@ -145,6 +145,26 @@ func TestDoctorFindsWhatIsWrong(t *testing.T) {
 	if d := checks["gmail"].Detail; !strings.Contains(d, "2 Garoon notices") || !strings.Contains(d, "1 other mails from the sender will be ignored") {
 		t.Errorf("gmail: %s", d)
 	}
+	if a := checks["attention"]; a.Status != statusOK {
+		t.Errorf("attention with nothing marked: %+v", a)
+	}
+
+	// A repeating appointment kept and marked after an unscoped delete:
+	// WARN naming it, until a person removes the marker from the title.
+	must(t, w.cal.Seed("primary", `{"id":"marked1","summary":"[要確認] 定例",
+		"start":{"dateTime":"2027-06-01T10:00:00+09:00","timeZone":"Asia/Tokyo"},"end":{"dateTime":"2027-06-01T11:00:00+09:00","timeZone":"Asia/Tokyo"},
+		"recurrence":["RRULE:FREQ=WEEKLY;BYDAY=TU"],
+		"extendedProperties":{"private":{"garoonSync":"1","garoonSyncAttention":"ambiguous-delete"}}}`))
+	checks, out, code = doctor(t, "--env", "demo")
+	if a := checks["attention"]; code != exitOK || a.Status != statusWarn || !strings.Contains(a.Detail, `1 repeating appointments`) ||
+		!strings.Contains(a.Detail, `"定例" (from 2027-06-01)`) || !strings.Contains(a.Fix, "remove [要確認] from the title") {
+		t.Errorf("marked event: exit %d\n%s", code, out)
+	}
+	must(t, w.cal.PatchAsPerson("primary", "marked1", `{"summary":"定例"}`))
+	if checks, out, _ = doctor(t, "--env", "demo"); checks["attention"].Status != statusOK {
+		t.Errorf("resolved mark still listed:\n%s", out)
+	}
+
 	msgs, err := w.imap.Messages()
 	must(t, err)
 	for _, m := range msgs {
@@ -232,7 +252,7 @@ func TestDoctorTable(t *testing.T) {
 		t.Errorf("exit %d", code)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 7 || !strings.HasPrefix(lines[0], "CHECK") || !strings.Contains(out, "FAIL") || !strings.Contains(out, "→ ") {
+	if len(lines) != 8 || !strings.HasPrefix(lines[0], "CHECK") || !strings.Contains(out, "FAIL") || !strings.Contains(out, "→ ") {
 		t.Errorf("table:\n%s", out)
 	}
 	if _, errOut, code := run("doctor", "extra"); code != exitUsage || !strings.Contains(errOut, "unexpected argument") {
