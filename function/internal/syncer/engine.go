@@ -23,17 +23,20 @@
 //     the one whose start is nearest the new start, then the most recently
 //     created, then the smallest id; the choice is logged. A non-repeating
 //     edit prefers non-repeating events; when only a repeating series has
-//     the title, the edit is about one occurrence and is added as an event of
-//     its own, leaving the series alone.
+//     the title, the edit is about one occurrence (a drag and drop): the
+//     series' occurrence that day is overridden, or, without one that day,
+//     the edit is added as an event of its own, leaving the series alone.
 //   - An edit that matches no title changed the title: it takes the event at
 //     exactly the same start and end (most recently created first). An edit
 //     that matches nothing at all creates the event, with its own notice id.
-//   - A delete ([削除]) matches title and time. A delete carrying a repeat
-//     rule deletes the series that starts at the same first occurrence. A
-//     delete of one dated appointment deletes the non-repeating event at that
-//     start and end or, failing that, cancels that one occurrence of a
-//     series with the title whose times fit. A delete that matches nothing is
-//     success: the event is already gone.
+//   - A delete ([削除]) of a dated appointment matches title and time: the
+//     event at that start and end (a tentative candidate, an occurrence
+//     changed on its own) or, failing that, that one occurrence of a series
+//     with the title. A delete that matches nothing is success: the event
+//     is already gone.
+//   - Repeating and tentative appointments follow FORMAT §6: see series.go.
+//     Edits are patches of the fields Garoon owns (Calendar.Patch), so what
+//     a person set in Google (colour, reminders) survives.
 //
 // # Safety
 //
@@ -389,11 +392,16 @@ func (e *Engine) applyEdit(ctx context.Context, v *view, it item, want Event) (S
 	if err != nil {
 		return it.step(OpFail, "", ""), fmt.Errorf("look up events by title: %w", err)
 	}
-	single := slices.DeleteFunc(slices.Clone(cands), func(ev Event) bool { return len(ev.Recurrence) > 0 })
+	repeats := len(want.Recurrence) > 0
+	sameKind := func(ev Event) bool { return (len(ev.Recurrence) > 0) == repeats }
+	same := slices.DeleteFunc(slices.Clone(cands), func(ev Event) bool { return !sameKind(ev) })
 	reason := "same title"
 	switch {
-	case len(single) > 0:
-		cands = single
+	case len(same) > 0:
+		cands = same
+	case len(cands) > 0 && repeats:
+		want.ID = it.id
+		return e.create(ctx, v, it, want, "a repeating appointment where only single events have the title: added on its own")
 	case len(cands) > 0:
 		// Only a repeating series has this title: a drag-and-drop of one
 		// occurrence (or a "this only" edit Garoon mails as a normal
@@ -410,7 +418,7 @@ func (e *Engine) applyEdit(ctx context.Context, v *view, it item, want Event) (S
 		if err != nil {
 			return it.step(OpFail, "", ""), fmt.Errorf("look up events by time: %w", err)
 		}
-		cands = slices.DeleteFunc(cands, func(ev Event) bool { return len(ev.Recurrence) > 0 })
+		cands = slices.DeleteFunc(cands, func(ev Event) bool { return !sameKind(ev) })
 		reason = "title changed, same time"
 	}
 	if len(cands) == 0 {
