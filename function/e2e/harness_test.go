@@ -426,9 +426,16 @@ func (w *world) wantEvents(titles ...string) map[string]fake.CalendarEvent {
 // invited no one.
 func (w *world) wantQuiet() {
 	w.t.Helper()
+	writes := 0
+	defer func() {
+		if writes == 0 {
+			w.t.Error("wantQuiet checked no write")
+		}
+	}()
 	for _, r := range w.cal.Requests() {
 		switch r.Kind {
-		case fake.CalendarKindInsert, fake.CalendarKindUpdate, fake.CalendarKindDelete:
+		case fake.CalendarKindInsert, fake.CalendarKindUpdate, fake.CalendarKindPatch, fake.CalendarKindDelete:
+			writes++
 			if r.Query.Get("sendUpdates") != "none" {
 				w.t.Errorf("%s %s without sendUpdates=none", r.Method, r.Path)
 			}

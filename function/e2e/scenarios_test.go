@@ -84,7 +84,7 @@ func TestKilledMidRun(t *testing.T) {
 	updated := func() int {
 		c := 0
 		for _, r := range w.cal.Requests() {
-			if r.Kind == fake.CalendarKindUpdate && r.Status == 200 {
+			if (r.Kind == fake.CalendarKindUpdate || r.Kind == fake.CalendarKindPatch) && r.Status == 200 {
 				c++
 			}
 		}

@@ -65,7 +65,7 @@ func Fix(err error, env string) string {
 func (s Summary) Log(ctx context.Context, log *slog.Logger) {
 	attrs := []any{"seen", s.Seen, "created", s.Created, "updated", s.Updated, "deleted", s.Deleted,
 		"skipped", s.Skipped, "ignored", s.Ignored, "deferred", s.Deferred, "failed", s.Failed,
-		"duration_ms", s.DurationMS}
+		"attention", s.Attention, "duration_ms", s.DurationMS}
 	if s.Error == "" {
 		log.InfoContext(ctx, SummaryMessage, attrs...)
 		return

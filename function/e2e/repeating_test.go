@@ -1,0 +1,158 @@
+package e2e
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/japanese"
+
+	"garoon-calendar-sync/function/internal/fake"
+)
+
+// garoonMail is a notice exactly as Garoon writes it (SOURCE-FACTS §1,
+// §3.2): Date, bare From, Subject in encoded words of at most 25 bytes of
+// text, X-Mailer, lower-case mime-version, no Message-ID; the body in
+// Shift_JIS, base64. lines are the body lines before 予定 (日時, 期間 or
+// 日時候補).
+func garoonMail(t *testing.T, tag, title string, lines ...string) []byte {
+	t.Helper()
+	mailSeq++
+	var b strings.Builder
+	for _, l := range lines {
+		b.WriteString(l + "\r\n")
+	}
+	b.WriteString("予定　　：会議:" + title + "\r\n参加者　：山田 太郎,佐藤 花子\r\n施設　　：第1会議室\r\nメモ　　：\r\n週次の進捗確認\r\n")
+	sjis := func(s string) []byte {
+		out, err := japanese.ShiftJIS.NewEncoder().Bytes([]byte(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	var words []string
+	for s := "[" + tag + "] 会議:" + title; s != ""; {
+		n := 0
+		for n < len(s) {
+			_, size := utf8.DecodeRuneInString(s[n:])
+			if n+size > 25 {
+				break
+			}
+			n += size
+		}
+		words = append(words, "=?Shift_JIS?B?"+base64.StdEncoding.EncodeToString(sjis(s[:n]))+"?=")
+		s = s[n:]
+	}
+	sent := time.Date(2026, 11, 25, 9, 0, 0, 0, time.FixedZone("", 9*3600)).Add(time.Duration(mailSeq) * time.Minute)
+	body := base64.StdEncoding.EncodeToString(sjis(b.String()))
+	var folded strings.Builder
+	for len(body) > 76 {
+		folded.WriteString(body[:76] + "\r\n")
+		body = body[76:]
+	}
+	folded.WriteString(body + "\r\n")
+	return fmt.Appendf(nil, "Date: %s\r\nFrom: %s\r\nSubject: %s\r\nX-Mailer: Cybozu(R) Garoon(R) Version 5.15.0\r\n"+
+		"mime-version: 1.0\r\nContent-Type: text/plain; charset=Shift_JIS\r\nContent-Transfer-Encoding: base64\r\n\r\n%s",
+		sent.Format(time.RFC1123Z), garoon, strings.Join(words, "\r\n "), folded.String())
+}
+
+// TestRepeatingStory is a weekly meeting's life in Garoon, one scheduled
+// run per step: created, one occurrence moved (this only), the following
+// ones moved (this and following), the new part changed (all), a delete
+// Garoon cannot scope (kept and marked), and a tentative appointment
+// confirmed. After each run every week holds exactly the occurrences it
+// should.
+func TestRepeatingStory(t *testing.T) {
+	w := newWorld(t, functionTimeout)
+	w.private = append(w.private, "週次定例", "週次の進捗確認", "佐藤 花子", "予算レビュー")
+	jst := time.FixedZone("JST", 9*3600)
+	// week i (from Monday 2026-11-30) as "HH:MM title" lines, tentative ones "?".
+	week := func(i int) string {
+		from := time.Date(2026, 11, 30, 0, 0, 0, 0, jst).AddDate(0, 0, 7*i)
+		var out []string
+		for _, ev := range w.cal.Occurrences("primary", from, from.AddDate(0, 0, 7)) {
+			s, _ := time.Parse(time.RFC3339, ev.Start)
+			line := s.In(jst).Format("01-02 15:04") + " " + ev.Summary
+			if ev.Status == "tentative" {
+				line += " ?"
+			}
+			out = append(out, line)
+		}
+		return strings.Join(out, ", ")
+	}
+	step := func(name string, want map[string]int, weeks ...string) {
+		t.Helper()
+		r := w.invoke()
+		if r.err() != "" || r.n("failed") != 0 {
+			t.Fatalf("%s: %v\n%s", name, r, w.logs())
+		}
+		for k, n := range want {
+			if r.n(k) != n {
+				t.Errorf("%s: %s = %d, want %d (%v)", name, k, r.n(k), n, r)
+			}
+		}
+		for i, wantWeek := range weeks {
+			if got := week(i); got != wantWeek {
+				t.Errorf("%s: week %d:\n got  %s\n want %s", name, i, got, wantWeek)
+			}
+		}
+	}
+	const rule = "日時　　：毎週火曜日 10:00 ～ 11:00"
+	all := "期間　　：2026年12月01日（火）～2027年01月26日（火）"
+	w.dove.deliver(garoonMail(t, "登録", "週次定例", rule, all))
+	step("add", map[string]int{"created": 1},
+		"12-01 10:00 週次定例", "12-08 10:00 週次定例", "12-15 10:00 週次定例", "12-22 10:00 週次定例",
+		"12-29 10:00 週次定例", "01-05 10:00 週次定例", "01-12 10:00 週次定例", "01-19 10:00 週次定例", "01-26 10:00 週次定例", "")
+
+	w.dove.deliver(garoonMail(t, "変更", "週次定例", "日時　　：毎週火曜日 16:00 ～ 16:30", "期間　　：2026年12月15日（火）～2026年12月15日（火）"))
+	step("this only", map[string]int{"updated": 1},
+		"12-01 10:00 週次定例", "12-08 10:00 週次定例", "12-15 16:00 週次定例", "12-22 10:00 週次定例")
+
+	w.dove.deliver(garoonMail(t, "変更", "週次定例", "日時　　：毎週火曜日 15:00 ～ 16:00", "期間　　：2027年01月05日（火）～2027年01月26日（火）"))
+	step("this and following", map[string]int{"updated": 1},
+		"12-01 10:00 週次定例", "12-08 10:00 週次定例", "12-15 16:00 週次定例", "12-22 10:00 週次定例",
+		"12-29 10:00 週次定例", "01-05 15:00 週次定例", "01-12 15:00 週次定例", "01-19 15:00 週次定例", "01-26 15:00 週次定例", "")
+
+	w.dove.deliver(garoonMail(t, "変更", "週次定例", "日時　　：毎週火曜日 15:30 ～ 16:30", "期間　　：2027年01月05日（火）～2027年01月26日（火）"))
+	step("all (of the new part)", map[string]int{"updated": 1},
+		"12-01 10:00 週次定例", "12-08 10:00 週次定例", "12-15 16:00 週次定例", "12-22 10:00 週次定例",
+		"12-29 10:00 週次定例", "01-05 15:30 週次定例", "01-12 15:30 週次定例", "01-19 15:30 週次定例", "01-26 15:30 週次定例", "")
+
+	// Garoon mails every delete of the first part (this, following, all)
+	// with its whole period: kept, marked, counted.
+	w.dove.deliver(garoonMail(t, "削除", "週次定例", rule, "期間　　：2026年12月01日（火）～2026年12月29日（火）"))
+	step("ambiguous delete", map[string]int{"attention": 1, "deleted": 0},
+		"12-01 10:00 [要確認] 週次定例", "12-08 10:00 [要確認] 週次定例", "12-15 16:00 週次定例", "12-22 10:00 [要確認] 週次定例",
+		"12-29 10:00 [要確認] 週次定例", "01-05 15:30 週次定例")
+	marked := 0
+	for _, ev := range w.cal.Events() {
+		if ev.Private["garoonSyncAttention"] == "ambiguous-delete" {
+			marked++
+		}
+	}
+	if marked != 1 {
+		t.Errorf("%d events marked, want 1", marked)
+	}
+
+	// A tentative appointment with two candidates, then confirmed.
+	w.dove.deliver(garoonMail(t, "登録", "予算レビュー",
+		"日時候補：2026年12月02日（水） 13:00 ～ 2026年12月02日（水） 14:00",
+		"　　　　　2026年12月03日（木） 13:00 ～ 2026年12月03日（木） 14:00"))
+	step("tentative", map[string]int{"created": 1},
+		"12-01 10:00 [要確認] 週次定例, 12-02 13:00 [仮] 予算レビュー ?, 12-03 13:00 [仮] 予算レビュー ?")
+	w.dove.deliver(garoonMail(t, "確定", "予算レビュー", "日時　　：2026年12月03日（木） 13:00 ～ 2026年12月03日（木） 14:00"))
+	step("confirm", map[string]int{"updated": 1},
+		"12-01 10:00 [要確認] 週次定例, 12-03 13:00 予算レビュー")
+
+	if r := w.invoke(); r.n("seen") != 0 {
+		t.Errorf("a last run saw mails again: %v", r)
+	}
+	if w.cal.Count(fake.CalendarKindUpdate) != 0 {
+		t.Error("an edit used events.update, a full replace; edits must be patches")
+	}
+	w.wantMarked(7)
+	w.wantQuiet()
+}
