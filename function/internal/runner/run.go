@@ -76,12 +76,24 @@ func Run(ctx context.Context, s Settings, creds secret.Credentials, cal syncer.C
 		return &syncer.Report{DryRun: opt.DryRun}, err
 	}
 	defer mb.Close()
+	// The user's Garoon zone: Garoon writes times in it with no marker.
+	// secret.Parse has checked the name; "" (credentials built in code)
+	// is the default, not time.LoadLocation's UTC.
+	zoneName := creds.TimeZone
+	if zoneName == "" {
+		zoneName = contract.DefaultTimeZone
+	}
+	zone, err := time.LoadLocation(zoneName)
+	if err != nil {
+		return &syncer.Report{DryRun: opt.DryRun}, fmt.Errorf("%s %q: %w", contract.KeyTimeZone, zoneName, err)
+	}
 	maxDeletes := s.MaxDeletes
 	if opt.MaxDeletes != nil {
 		maxDeletes = *opt.MaxDeletes
 	}
 	eng := syncer.New(mb, cal, syncer.Config{
 		Sender:     creds.GaroonSender,
+		Zone:       zone,
 		Lookback:   s.Lookback,
 		MaxDeletes: maxDeletes,
 		DryRun:     opt.DryRun,
