@@ -2,7 +2,8 @@
 // protocol implementations: Dovecot (IMAP over implicit TLS, the Debian
 // package dovecot-imapd) and the AWS Lambda Runtime Interface Emulator, with
 // Secrets Manager and Google's token and Calendar endpoints served by the
-// fakes of internal/fake through the overrides of DESIGN.md. Every server
+// fakes of internal/fake through the endpoint overrides of shared/contract
+// (GAROON_SYNC_IMAP_ADDR, GAROON_SYNC_TOKEN_URL, …). Every server
 // listens on 127.0.0.1; the test starts and stops them all.
 //
 // Each scenario asserts the final calendar and mailbox, and the logs and

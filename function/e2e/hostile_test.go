@@ -260,8 +260,7 @@ func fuzzCorpus(t *testing.T) []named {
 	t.Helper()
 	var seeds, out []named
 	for _, pattern := range []string{
-		"../internal/garoon/testdata/mail/*.eml",
-		"../../../shared/garoon/examples/*.eml", // beside the repository, as the parser's tests read it
+		"../internal/garoon/testdata/examples/*.eml",
 		"../cmd/garoon-sync/demo/*.eml",
 	} {
 		paths, _ := filepath.Glob(pattern)

@@ -19,6 +19,12 @@ import (
 	"runtime/debug"
 	"sync"
 	"time"
+	// The secret's garoon_time_zone is loaded with time.LoadLocation, which
+	// reads the system's zoneinfo files (/usr/share/zoneinfo) and fails where
+	// the image has none; time/tzdata embeds the database as the fallback
+	// (https://pkg.go.dev/time/tzdata, https://pkg.go.dev/time#LoadLocation),
+	// so the function does not depend on what the provided.al2023 image ships.
+	_ "time/tzdata"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"

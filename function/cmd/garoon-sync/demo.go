@@ -91,7 +91,7 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 }
 
 // demoWorld is the fakes the demo runs against and the environment that
-// points the real code at them (DESIGN.md's overrides).
+// points the real code at them (the endpoint overrides of shared/contract).
 type demoWorld struct {
 	imap *fake.IMAPServer
 	cal  *fake.CalendarServer

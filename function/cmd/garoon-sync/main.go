@@ -8,6 +8,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	// The user's Garoon time zone (garoon_time_zone, parse --time-zone) is
+	// loaded with time.LoadLocation, which reads the system's zoneinfo;
+	// time/tzdata embeds a copy used when the system has none
+	// (https://pkg.go.dev/time/tzdata).
+	_ "time/tzdata"
 )
 
 // Exit codes, the same for every command.

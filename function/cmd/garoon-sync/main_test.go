@@ -22,7 +22,7 @@ func run(args ...string) (stdout, stderr string, code int) {
 }
 
 func TestParseCommand(t *testing.T) {
-	examples, _ := filepath.Glob("../../internal/garoon/testdata/mail/0[1-5]-*.eml")
+	examples, _ := filepath.Glob("../../internal/garoon/testdata/examples/0[1-5]-*.eml")
 	out, errOut, code := run(append([]string{"parse"}, examples...)...)
 	if code != exitOK || errOut != "" {
 		t.Fatalf("exit %d: %s", code, errOut)
@@ -32,7 +32,7 @@ func TestParseCommand(t *testing.T) {
 		t.Fatalf("%d lines for %d files", len(lines), len(examples))
 	}
 	var rec map[string]any
-	if err := json.Unmarshal([]byte(lines[0]), &rec); err != nil || rec["title"] != "定例" || len(rec) != 11 {
+	if err := json.Unmarshal([]byte(lines[0]), &rec); err != nil || rec["title"] != "商品企画 定例" || len(rec) != 17 {
 		t.Fatalf("first line %s: %v", lines[0], err)
 	}
 	bad := filepath.Join(t.TempDir(), "bad.eml")

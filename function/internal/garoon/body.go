@@ -1,103 +1,323 @@
 package garoon
 
 import (
-	"errors"
+	"fmt"
 	"strings"
+	"time"
 	"unicode"
-	"unicode/utf8"
 )
 
-// field ids of the body labels the parser reads.
-type field int
+// The body of a schedule notice (getForwardMailContents, notification.csp
+// L792–962; docs/garoon-mails.md §3), one label line per field, in this
+// order:
+//
+//	日時　　：<date line>            or a 日時候補 block (first line + padded lines)
+//	期間　　：<D>～<E>               repeating appointments only
+//	予定　　：<menu>:<title>
+//	会社名　：… 郵便番号：… 住所　　：… 電話番号：…   all four or none
+//	参加者　：<a>,<b>               always; 出席/欠席/未回答 lines may follow (subsets)
+//	施設　　：<a>,<b>               only when there are facilities
+//	メモ　　：
+//	<memo text, any number of lines>
+//	添付ファイル：<a>,<b>            optional, always the last line
+//
+// Labels are padded with U+3000 before "：" (ja to 4 cells, zh/zh-tw to 5);
+// English labels end in ": ". Lists are joined with a bare ",".
 
-const (
-	fieldUnknown field = iota // a label we do not use: 会社名, 添付ファイル, …
-	fieldWhen
-	fieldPeriod
-	fieldCandidate
-	fieldAppointment
-	fieldAttendees
-	fieldFacilities
-	fieldMemo
-)
-
-// labelField maps a label, with spaces and U+3000 removed and ASCII in lower
-// case, to its field. The Japanese labels are Garoon's, the English ones its
-// English UI's (FORMAT.md §3). ok is false for text that is not a known label.
-func labelField(key string) (f field, ok bool) {
-	switch key {
-	case "日時", "dateandtime", "date&time", "datetime", "date/time", "date":
-		return fieldWhen, true
-	case "期間", "period":
-		return fieldPeriod, true
-	case "日時候補", "候補日時", "candidatedates", "candidatedate", "candidates":
-		return fieldCandidate, true
-	case "予定", "appointment":
-		return fieldAppointment, true
-	case "参加者", "attendees", "participants",
-		"出席", "出席者", "attending",
-		"欠席", "欠席者", "notattending",
-		"未回答", "未回答者", "noresponse":
-		return fieldAttendees, true
-	case "施設", "facilities", "facility":
-		return fieldFacilities, true
-	case "メモ", "notes", "memo":
-		return fieldMemo, true
-	case "会社名", "会社情報", "住所", "電話番号", "部署名", "郵便番号", "fax", "url", "路線",
-		"添付ファイル", "登録者", "更新者", "作成者",
-		"company", "companyname", "companyinformation", "address", "phonenumber", "phone",
-		"attachments", "attachedfiles", "registeredby", "updatedby":
-		return fieldUnknown, true
-	}
-	return fieldUnknown, false
+// bodyLine is one line of the body with its number (1-based).
+type bodyLine struct {
+	no   int
+	text string // the value, after the label
+	full string // the whole line
 }
 
-// maxLabelBytes bounds the text looked at for a label before its colon.
-const maxLabelBytes = 48
+// splitLabel splits a label line of language l ("参加者　：a,b",
+// "Attendees: a,b") into its field and value; ok is false for any other
+// line.
+func splitLabel(line string, l *language) (f field, value string, ok bool) {
+	var key string
+	if l.code == langEN {
+		i := strings.IndexByte(line, ':')
+		if i <= 0 {
+			return fieldNone, "", false
+		}
+		key, value = line[:i], strings.TrimPrefix(line[i+1:], " ")
+	} else {
+		i := strings.Index(line, "：")
+		if i <= 0 {
+			return fieldNone, "", false
+		}
+		key, value = strings.TrimRight(line[:i], "\u3000"), line[i+len("："):]
+	}
+	f, ok = l.labels[key]
+	return f, value, ok
+}
 
-// splitLabel splits a "label　　：value" or "label: value" line. known is
-// true for the labels of labelField; isLabel is true for any short text
-// before a colon that has no digits, so that unknown fields end the field
-// above them. Memo lines are never passed here.
-func splitLabel(line string) (f field, value string, known, isLabel bool) {
-	end, sep := -1, 0
-	for i := 0; i < len(line) && i <= maxLabelBytes; i++ {
-		if line[i] == ':' {
-			end, sep = i, 1
+// detectLanguage finds the language of the body from its first label
+// line, preferring the languages the subject tag allows.
+func detectLanguage(line string, hint []string) *language {
+	for pass := range 2 {
+		for _, l := range languages {
+			allowed := false
+			for _, h := range hint {
+				allowed = allowed || h == l.code
+			}
+			if allowed != (pass == 0) {
+				continue
+			}
+			if f, _, ok := splitLabel(line, l); ok && (f == fieldWhen || f == fieldCandidate) {
+				return l
+			}
+		}
+	}
+	return nil
+}
+
+// bodyParts are the lines of a body by field, before any value is read.
+type bodyParts struct {
+	lang        *language
+	when        *bodyLine
+	period      *bodyLine
+	candidates  []bodyLine // the 日時候補 value and each padded line after it
+	appointment *bodyLine
+	attendees   *bodyLine
+	facilities  *bodyLine
+	memo        []string
+	attachments *bodyLine
+}
+
+// parseBody reads a notice body into n. ignore is non-empty when the body
+// is not an appointment notice after all (no date line).
+func parseBody(n *Notice, body string, hint []string, ref time.Time, loc *time.Location, explain bool) (ignore string, err error) {
+	var lines []bodyLine
+	rest := strings.TrimPrefix(body, "\uFEFF")
+	for no := 1; rest != ""; no++ {
+		var line string
+		line, rest = nextLine(rest)
+		lines = append(lines, bodyLine{no, line, line})
+	}
+	var p bodyParts
+	note := func(ln bodyLine, what string) {
+		if explain {
+			n.Explain = append(n.Explain, Explained{Line: ln.no, Text: ln.text, Meaning: what})
+		}
+	}
+	i := 0
+	for ; i < len(lines); i++ {
+		if p.lang = detectLanguage(lines[i].text, hint); p.lang != nil {
 			break
 		}
-		if strings.HasPrefix(line[i:], "：") {
-			end, sep = i, len("：")
-			break
+		note(lines[i], "before the date line: skipped")
+	}
+	if p.lang == nil {
+		return "no date line (日時, Date and time, 日期和时间, 日期和時間 or a candidate block): not an appointment notice", nil
+	}
+	l := p.lang
+	inCandidates := false
+body:
+	for ; i < len(lines); i++ {
+		ln := lines[i]
+		if inCandidates && strings.HasPrefix(ln.text, l.padding) {
+			p.candidates = append(p.candidates, bodyLine{ln.no, strings.TrimPrefix(ln.text, l.padding), ln.text})
+			note(ln, "candidates: one more line of the block")
+			continue
+		}
+		inCandidates = false
+		f, value, ok := splitLabel(ln.text, l)
+		if !ok {
+			if strings.TrimSpace(ln.text) != "" {
+				note(ln, "not a label line: skipped")
+			}
+			continue
+		}
+		v := &bodyLine{ln.no, value, ln.text}
+		switch f {
+		case fieldWhen:
+			p.when = firstLine(p.when, v)
+			note(ln, "date line")
+		case fieldPeriod:
+			p.period = firstLine(p.period, v)
+			note(ln, "period of the repeat (the appointment's own days, never shifted to your zone)")
+		case fieldCandidate:
+			p.candidates, inCandidates = append(p.candidates, *v), true
+			note(ln, "candidates: first line of the block")
+		case fieldAppointment:
+			p.appointment = firstLine(p.appointment, v)
+			note(ln, "appointment: menu and title, split at the first ':'")
+		case fieldCompany:
+			note(ln, "company line: not used")
+		case fieldAttendees:
+			p.attendees = firstLine(p.attendees, v)
+			note(ln, "attendees")
+		case fieldRSVP:
+			note(ln, "attendance subset of the attendees: not used")
+		case fieldFacilities:
+			p.facilities = firstLine(p.facilities, v)
+			note(ln, "facilities")
+		case fieldAttachments:
+			p.attachments = firstLine(p.attachments, v)
+			note(ln, "attachments")
+		case fieldMemo:
+			note(ln, "memo label: every line after it is memo, except an attachments line at the very end")
+			if strings.TrimSpace(value) != "" {
+				p.memo = append(p.memo, value)
+			}
+			memo := lines[i+1:]
+			var files *bodyLine
+			if k := len(memo) - 1; k >= 0 {
+				if f, value, ok := splitLabel(memo[k].text, l); ok && f == fieldAttachments {
+					files = &memo[k]
+					p.attachments = &bodyLine{memo[k].no, value, memo[k].text}
+					memo = memo[:k]
+				}
+			}
+			for _, m := range memo {
+				p.memo = append(p.memo, m.text)
+				note(m, "memo")
+			}
+			if files != nil {
+				note(*files, "attachments (the last line after the memo)")
+			}
+			break body
 		}
 	}
-	if end <= 0 {
-		return fieldUnknown, "", false, false
+	if p.when != nil && trimSpace(p.when.text) == "" && len(p.candidates) == 0 {
+		// A confirm or candidate delete whose candidate Garoon could not find
+		// in a facility "OR search" appointment writes an empty date line
+		// (notification.csp L1165–1214): nothing says which slot it was.
+		return fmt.Sprintf("line %d: the date line is empty (Garoon did not find the candidate it meant)", p.when.no), nil
 	}
-	var buf [maxLabelBytes + 4]byte
-	key := buf[:0]
-	for i := 0; i < end; {
-		c := line[i]
-		switch {
-		case c == ' ' || c == '\t':
-			i++
-		case strings.HasPrefix(line[i:], "\u3000"):
-			i += len("\u3000")
-		case c >= '0' && c <= '9':
-			return fieldUnknown, "", false, false // "10:00" on a continuation line
-		case 'A' <= c && c <= 'Z':
-			key = append(key, c+'a'-'A')
-			i++
-		default:
-			key = append(key, c)
-			i++
+	return "", p.fill(n, ref, loc)
+}
+
+func firstLine(have, v *bodyLine) *bodyLine {
+	if have != nil {
+		return have
+	}
+	return v
+}
+
+// lineError names the line a value came from.
+func lineError(ln *bodyLine, err error) error {
+	return fmt.Errorf("line %d \"%s\": %w", ln.no, printable(clip(ln.full)), err)
+}
+
+// printable replaces control characters, so that a quoted line stays one
+// line in a log.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f {
+			return '?'
+		}
+		return r
+	}, s)
+}
+
+// fill turns the parts into the notice's fields.
+func (p *bodyParts) fill(n *Notice, ref time.Time, loc *time.Location) error {
+	l := p.lang
+	n.Language = l.code
+	if p.appointment != nil {
+		n.Menu, n.Title = splitAppointment(p.appointment.text)
+	} else {
+		n.Menu, n.Title = subjectTitle(n.Subject)
+	}
+	n.Attendees, n.Facilities, n.Attachments = []string{}, []string{}, []string{}
+	if p.attendees != nil {
+		n.Attendees = splitList(p.attendees.text)
+	}
+	if p.facilities != nil {
+		n.Facilities = splitList(p.facilities.text)
+	}
+	if p.attachments != nil {
+		n.Attachments = splitList(p.attachments.text)
+	}
+	n.Memo = memoText(p.memo)
+	n.Recurrence = []string{}
+
+	switch {
+	case len(p.candidates) > 0:
+		return p.fillCandidates(n, ref, loc)
+	case p.when == nil:
+		return fmt.Errorf("no date line")
+	case isRepeatLine(p.when.text, l):
+		if p.period == nil {
+			return lineError(p.when, fmt.Errorf("a repeat condition, but the mail has no period line"))
+		}
+		first, last, err := parsePeriod(p.period.text, l, ref)
+		if err != nil {
+			return lineError(p.period, err)
+		}
+		if err := parseRepeat(n, p.when.text, first, last, l, loc); err != nil {
+			return lineError(p.when, err)
+		}
+		return nil
+	case p.period != nil:
+		return lineError(p.when, fmt.Errorf("not a repeat condition this parser knows, but the mail has a period line"))
+	}
+	s, err := parseSlot(p.when.text, l, ref, loc)
+	if err != nil {
+		return lineError(p.when, err)
+	}
+	n.Start, n.End, n.AllDay = s.start, s.end, s.allDay
+	return nil
+}
+
+// fillCandidates reads a 日時候補 block: one candidate per line; in a
+// facility "OR search" block a line that is not a date range names the
+// facility the following candidates belong to (notification.csp
+// L1085–1129).
+func (p *bodyParts) fillCandidates(n *Notice, ref time.Time, loc *time.Location) error {
+	facility := ""
+	for k := range p.candidates {
+		ln := &p.candidates[k]
+		s, err := parseSlot(ln.text, p.lang, ref, loc)
+		if err != nil {
+			if _, _, ranged := splitRange(ln.text); ranged {
+				return lineError(ln, err)
+			}
+			facility = strings.TrimSpace(ln.text)
+			continue
+		}
+		n.Candidates = append(n.Candidates, Candidate{Start: s.start, End: s.end, AllDay: s.allDay, Facility: facility})
+	}
+	if len(n.Candidates) == 0 {
+		return lineError(&p.candidates[0], fmt.Errorf("a candidate block without a date"))
+	}
+	c := n.Candidates[0]
+	n.Start, n.End, n.AllDay = c.Start, c.End, c.AllDay
+	return nil
+}
+
+// splitList splits a ","-joined list, trimmed, without empty items.
+func splitList(v string) []string {
+	out := []string{}
+	for item := range strings.SplitSeq(v, ",") {
+		if item = strings.TrimFunc(item, unicode.IsSpace); item != "" {
+			out = append(out, item)
 		}
 	}
-	if len(key) == 0 {
-		return fieldUnknown, "", false, false
+	return out
+}
+
+// splitAppointment splits the 予定 value at the first ASCII ":" (menu
+// before, title after: grn_schedule_get_event_title, utility.csp
+// L214–232); without one the whole value is the title.
+func splitAppointment(v string) (menu, title string) {
+	if i := strings.IndexByte(v, ':'); i >= 0 {
+		return trimSpace(v[:i]), trimSpace(v[i+1:])
 	}
-	f, known = labelField(string(key))
-	return f, trimSpace(line[end+sep:]), known, true
+	return "", trimSpace(v)
+}
+
+// subjectTitle takes menu and title from the subject ("[登録] 会議:title")
+// when the body has no 予定 line.
+func subjectTitle(subject string) (menu, title string) {
+	s := trimSpace(subject)
+	if i := strings.IndexByte(s, ']'); i >= 0 {
+		s = s[i+1:]
+	}
+	return splitAppointment(s)
 }
 
 // trimSpace trims ASCII and Unicode white space (U+3000 included).
@@ -105,11 +325,8 @@ func trimSpace(s string) string {
 	return strings.TrimFunc(s, unicode.IsSpace)
 }
 
-func isIndented(line string) bool {
-	return line != "" && (line[0] == ' ' || line[0] == '\t' || strings.HasPrefix(line, "\u3000"))
-}
-
-// nextLine cuts the first line off s; lines end in LF, CRLF or a lone CR.
+// nextLine cuts the first line off s; lines end in CRLF (as Garoon writes
+// them), LF or a lone CR.
 func nextLine(s string) (line, rest string) {
 	for i := 0; i < len(s); i++ {
 		switch s[i] {
@@ -125,172 +342,22 @@ func nextLine(s string) (line, rest string) {
 	return s, ""
 }
 
-// parseBody reads the fields of a notice body (FORMAT.md §3) into n.
-func parseBody(n *Notice, body string) error {
-	var when, period, candidate, appointment string
-	var haveAppointment bool
-	n.Attendees, n.Facilities, n.Recurrence = []string{}, []string{}, []string{}
-	last := fieldUnknown
-	rest := strings.TrimPrefix(body, "\uFEFF") // a byte order mark some UTF-8 writers add
-	for rest != "" {
-		var line string
-		line, rest = nextLine(rest)
-		indented := isIndented(line)
-		f, value, known, isLabel := splitLabel(strings.TrimLeft(line, " \t\u3000"))
-		if indented && !isLabel {
-			// A continuation of the field above: more names for a list; a
-			// date when the label line had none; further candidates,
-			// which are skipped (the first one counts).
-			if text := trimSpace(line); text != "" {
-				switch last {
-				case fieldAttendees:
-					n.Attendees = appendList(n.Attendees, text)
-				case fieldFacilities:
-					n.Facilities = appendList(n.Facilities, text)
-				case fieldWhen:
-					when = firstOf(when, text)
-				case fieldPeriod:
-					period = firstOf(period, text)
-				case fieldCandidate:
-					candidate = firstOf(candidate, text)
-				}
-			}
-			continue
-		}
-		if !known {
-			if isLabel || trimSpace(line) != "" {
-				last = fieldUnknown
-			}
-			continue
-		}
-		last = f
-		switch f {
-		case fieldWhen:
-			when = firstOf(when, value)
-		case fieldPeriod:
-			period = firstOf(period, value)
-		case fieldCandidate:
-			candidate = firstOf(candidate, value)
-		case fieldAppointment:
-			if !haveAppointment {
-				appointment, haveAppointment = value, true
-			}
-		case fieldAttendees:
-			n.Attendees = appendList(n.Attendees, value)
-		case fieldFacilities:
-			n.Facilities = appendList(n.Facilities, value)
-		case fieldMemo:
-			n.Memo = memo(value, rest)
-			rest = ""
-		}
+// memoText joins the memo lines with trailing white space off each line
+// and blank lines off both ends; inner blank lines stay.
+func memoText(lines []string) string {
+	first, last := 0, len(lines)
+	for first < last && trimSpace(lines[first]) == "" {
+		first++
 	}
-
-	if haveAppointment {
-		n.Menu, n.Title = splitAppointment(appointment)
-	} else {
-		n.Menu, n.Title = subjectTitle(n.Subject)
+	for last > first && trimSpace(lines[last-1]) == "" {
+		last--
 	}
-
-	ref := n.Date
-	switch {
-	case when != "" && isRepeat(when):
-		return parseRepeat(n, when, period, ref)
-	case when != "":
-		return setRange(n, "日時", when, ref)
-	case candidate != "":
-		return setRange(n, "日時候補", candidate, ref)
-	case period != "":
-		return setRange(n, "期間", period, ref)
-	}
-	return errors.New("no 日時 line: the body does not say when the appointment is")
-}
-
-func firstOf(have, v string) string {
-	if have != "" {
-		return have
-	}
-	return v
-}
-
-// appendList appends the names of a comma list (",", "，" or "、"), trimmed,
-// without empty items.
-func appendList(dst []string, v string) []string {
-	for v != "" {
-		item := v
-		cut := -1
-		for i, r := range v {
-			if r == ',' || r == '，' || r == '、' {
-				cut = i
-				item = v[:i]
-				break
-			}
-		}
-		if item = trimSpace(item); item != "" {
-			dst = append(dst, item)
-		}
-		if cut < 0 {
-			break
-		}
-		_, size := utf8.DecodeRuneInString(v[cut:])
-		v = v[cut+size:]
-	}
-	return dst
-}
-
-// splitAppointment splits "menu:title" at the first ASCII or full-width
-// colon; without one the whole value is the title.
-func splitAppointment(v string) (menu, title string) {
-	for i := 0; i < len(v); i++ {
-		if v[i] == ':' {
-			return trimSpace(v[:i]), trimSpace(v[i+1:])
-		}
-		if strings.HasPrefix(v[i:], "：") {
-			return trimSpace(v[:i]), trimSpace(v[i+len("："):])
-		}
-	}
-	return "", trimSpace(v)
-}
-
-// subjectTitle takes menu and title from the subject ("[登録] 会議：title")
-// when the body has no 予定 line.
-func subjectTitle(subject string) (menu, title string) {
-	s := trimSpace(subject)
-	if i := strings.IndexAny(s, "]］"); i >= 0 {
-		_, size := utf8.DecodeRuneInString(s[i:])
-		s = s[i+size:]
-	}
-	return splitAppointment(s)
-}
-
-// memo is the memo: first (the text after "メモ：", if any) and the rest of
-// the body, with trailing white space off each line and blank lines off
-// both ends; inner blank lines stay (FORMAT.md §3).
-func memo(first, rest string) string {
 	var b strings.Builder
-	pending := 0 // blank lines not yet written: kept only if text follows
-	add := func(line string) {
-		line = strings.TrimRightFunc(line, unicode.IsSpace)
-		if line == "" {
-			if b.Len() > 0 {
-				pending++
-			}
-			return
-		}
-		if b.Len() > 0 {
-			pending++
-		}
-		for ; pending > 0; pending-- {
+	for k, line := range lines[first:last] {
+		if k > 0 {
 			b.WriteByte('\n')
 		}
-		b.WriteString(line)
-	}
-	if first != "" {
-		add(first)
-	}
-	for rest != "" {
-		var line string
-		line, rest = nextLine(rest)
-		add(line)
+		b.WriteString(strings.TrimRightFunc(line, unicode.IsSpace))
 	}
 	return b.String()
 }

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/japanese"
+	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
 // Limits that keep a hostile mail from costing more than a real one could.
@@ -342,7 +343,9 @@ func unhex(c byte) byte {
 	}
 }
 
-// charsets maps the charset names Japanese mail uses to decoders. Shift_JIS
+// charsets maps the charset labels Garoon writes (Shift_JIS, ISO-2022-JP,
+// EUC-JP, UTF-8, ISO-8859-1, US-ASCII, GB2312, TIS-620: docs/garoon-mails.md
+// §1.3; mail_message.csp L3427–3447) and their common aliases to decoders. Shift_JIS
 // is read as CP932 (Windows-31J): x/text's ShiftJIS follows WHATWG, which
 // includes the NEC and IBM extensions (①, ㈱, Ⅱ, 髙, 﨑) real mails use, and
 // its JIS X 0208 table (shared by ISO-2022-JP and EUC-JP) has the NEC row 13.
@@ -357,6 +360,14 @@ var charsets = map[string]encoding.Encoding{
 	"euc-jp": japanese.EUCJP, "x-euc-jp": japanese.EUCJP, "eucjp": japanese.EUCJP,
 	"cseucpkdfmtjapanese": japanese.EUCJP, "eucjp-ms": japanese.EUCJP, "cp51932": japanese.EUCJP,
 	"iso-8859-1": charmap.ISO8859_1, "latin1": charmap.ISO8859_1, "windows-1252": charmap.Windows1252,
+	// Garoon labels its zh mails GB2312 but writes CP936 (GBK) bytes
+	// (code/plugin/fw/i18n/gb2312.csp converts to CP936): read as GBK, a
+	// superset of GB2312.
+	"gb2312": simplifiedchinese.GBK, "gbk": simplifiedchinese.GBK, "cp936": simplifiedchinese.GBK,
+	"x-gbk": simplifiedchinese.GBK, "csgb2312": simplifiedchinese.GBK,
+	// TIS-620 (Thai) is written as Windows-874 by Garoon's tis_620 plugin.
+	"tis-620": charmap.Windows874, "windows-874": charmap.Windows874, "cp874": charmap.Windows874,
+	"us-ascii": charmap.ISO8859_1, "ascii": charmap.ISO8859_1,
 }
 
 // decodeCharset converts a body to UTF-8. A body that names no charset (or

@@ -1,7 +1,8 @@
 // Package garoon turns one Cybozu Garoon schedule-notification e-mail, as
 // IMAP BODY[] returns it, into a Notice: what Garoon meant (add, edit, delete,
 // confirm) and the appointment it describes. It is pure: no network, no clock.
-// The mail format is described in shared/garoon/FORMAT.md.
+// The mail format is described in docs/garoon-mails.md, written from
+// Garoon's own server code.
 package garoon
 
 import "time"
@@ -28,10 +29,18 @@ const (
 	ActionIgnore Action = "ignore"
 )
 
-// JST is Asia/Tokyo. Garoon bodies carry no zone marker: every time is JST.
-// A fixed zone (Japan has had no DST since 1951) keeps the parser free of the
-// tz database.
+// JST is Japan's time (Japan has had no DST since 1951), for display.
 var JST = time.FixedZone("JST", 9*60*60)
+
+// DefaultZone is the zone Garoon writes times in when none is configured:
+// Asia/Tokyo, Garoon's default (docs/garoon-mails.md §4.3). Without a tz
+// database it is the equal fixed zone; the binaries embed time/tzdata.
+var DefaultZone = func() *time.Location {
+	if loc, err := time.LoadLocation("Asia/Tokyo"); err == nil {
+		return loc
+	}
+	return time.FixedZone("Asia/Tokyo", 9*60*60)
+}()
 
 // Options tell Parse what it cannot read from the mail itself.
 type Options struct {
@@ -41,6 +50,15 @@ type Options struct {
 	// Zone is the recipient's Garoon time zone: Garoon writes times in it
 	// with no marker. nil means Asia/Tokyo.
 	Zone *time.Location
+	// Explain fills Notice.Explain with what each body line gave.
+	Explain bool
+}
+
+// Explained is one body line and what the parser took from it.
+type Explained struct {
+	Line    int    // 1-based line number in the decoded body
+	Text    string // the line
+	Meaning string // in plain words
 }
 
 // Date is a calendar day with no time zone. 期間 (the period of a repeating
@@ -93,8 +111,8 @@ type Notice struct {
 	Title string
 	Menu  string
 
-	// Start and End are in JST. For an all-day appointment they are
-	// midnights (JST) and End is exclusive: a one-day event on Jan 15 has
+	// Start and End are in the recipient's zone (Options.Zone). For an
+	// all-day appointment they are midnights and End is exclusive: a one-day event on Jan 15 has
 	// Start 2024-01-15 and End 2024-01-16. For a start-only appointment End
 	// equals Start.
 	Start  time.Time
@@ -121,7 +139,10 @@ type Notice struct {
 
 	// Envelope data, for identity and ordering (not part of the JSON contract).
 	MessageID string    // Message-ID header, without angle brackets
-	Date      time.Time // Date header, in JST; zero if absent or unparsable
+	Date      time.Time // Date header, in the zone; zero if absent or unparsable
 	From      string    // address inside <>, lower case
 	Subject   string    // decoded subject
+
+	// Explain lists every body line and its meaning, with Options.Explain.
+	Explain []Explained
 }

@@ -9,18 +9,22 @@ import (
 	"unicode/utf8"
 )
 
-// cybozuSender is the sender of every mail from cybozu.com's built-in mail
-// server (FORMAT.md §1).
-const cybozuSender = "no-reply@cybozu.com"
+// cybozuSenders send every mail of cybozu.com's built-in mail server, the
+// second one in the China region (system_mail.csp L11–15, L170–185).
+var cybozuSenders = [...]string{"no-reply@cybozu.com", "no-reply@cybozu.cn"}
 
-// Parse reads one mail, as IMAP BODY[] returns it. sender is the Garoon
-// sender address; empty accepts mails from cybozu.com's sender or with
-// Garoon's X-Mailer (FORMAT.md §1). A mail that is not a schedule notice
-// comes back with Action ignore and a Reason, never as an error. An error
-// means the mail cannot be read (truncated, bad encoding) or claims to be a
-// schedule notice but cannot be understood, and says why.
+// Parse reads one mail, as IMAP BODY[] returns it. opt.Sender is the
+// Garoon sender address; empty accepts mails from cybozu.com's senders or
+// with Garoon's X-Mailer (docs/garoon-mails.md §1). A mail that is not a
+// schedule notice comes back with Action ignore and a Reason, never as an
+// error. An error means the mail cannot be read (truncated, bad encoding)
+// or claims to be a schedule notice but cannot be understood, and names
+// the line.
 func Parse(raw []byte, opt Options) (*Notice, error) {
-	sender := opt.Sender
+	loc := opt.Zone
+	if loc == nil {
+		loc = DefaultZone
+	}
 	if len(raw) > maxMailBytes {
 		return nil, fmt.Errorf("garoon: mail is %d bytes; the parser reads at most %d MB, far more than a notice", len(raw), maxMailBytes>>20)
 	}
@@ -36,30 +40,36 @@ func Parse(raw []byte, opt Options) (*Notice, error) {
 		Subject:   decodeHeader(h.subject),
 	}
 	if d, ok := mailDate(h.date); ok {
-		n.Date = d.In(JST)
+		n.Date = d.In(loc)
 	}
 
-	if why := notGaroon(n.From, h.mailer, sender); why != "" {
+	if why := notGaroon(n.From, h.mailer, opt.Sender); why != "" {
 		n.Reason = why
 		return n, nil
 	}
-	kind, why := subjectKind(n.Subject)
+	tag, why := subjectKind(n.Subject)
 	if why != "" {
 		n.Reason = why
 		return n, nil
-	}
-	n.Kind = kind
-	n.Action = ActionUpsert
-	if kind == KindDelete {
-		n.Action = ActionDelete
 	}
 
 	text, err := textBody(h, body, 0)
 	if err != nil {
 		return nil, fmt.Errorf("garoon: body: %w", err)
 	}
-	if err := parseBody(n, text); err != nil {
+	ignore, err := parseBody(n, text, tag.langs, n.Date, loc, opt.Explain)
+	if err != nil {
 		return nil, fmt.Errorf("garoon: %w", err)
+	}
+	if ignore != "" {
+		*n = Notice{Kind: KindOther, Action: ActionIgnore, Reason: ignore, MessageID: n.MessageID,
+			Date: n.Date, From: n.From, Subject: n.Subject, Explain: n.Explain}
+		return n, nil
+	}
+	n.Kind = tag.kind
+	n.Action = ActionUpsert
+	if tag.kind == KindDelete {
+		n.Action = ActionDelete
 	}
 	return n, nil
 }
@@ -99,10 +109,10 @@ func notGaroon(from, mailer, sender string) string {
 		}
 		return ""
 	}
-	if from == cybozuSender || containsFold(mailer, "garoon") {
+	if from == cybozuSenders[0] || from == cybozuSenders[1] || containsFold(mailer, "garoon") {
 		return ""
 	}
-	return fmt.Sprintf("sender %q is not the Garoon sender (%s, or a Garoon X-Mailer)", from, cybozuSender)
+	return fmt.Sprintf("sender %q is not the Garoon sender (%s, %s, or a Garoon X-Mailer)", from, cybozuSenders[0], cybozuSenders[1])
 }
 
 // containsFold reports whether s contains the lower-case ASCII word w,
@@ -116,55 +126,35 @@ func containsFold(s, w string) bool {
 	return false
 }
 
-// subjectTags maps the subject tags (JA and EN UI, FORMAT.md §1) of the
-// notices that change the calendar to their kind.
-var subjectTags = map[string]Kind{
-	"登録": KindAdd, "add": KindAdd,
-	"変更": KindEdit, "edit": KindEdit,
-	"削除": KindDelete, "delete": KindDelete,
-	"確定": KindConfirm, "set": KindConfirm,
-}
-
-// attendanceTags are the RSVP replies Garoon sends from the same address.
-var attendanceTags = map[string]bool{
-	"出席": true, "欠席": true, "attend": true, "attending": true, "not attend": true, "not attending": true,
-	"absent": true, "attendance": true,
-}
-
 // replyPrefixes mark a person's reply or forward of a notice.
 var replyPrefixes = []string{"re:", "re：", "fwd:", "fwd：", "fw:", "fw：", "転送:", "転送：", "返信:", "返信：", "tr:", "aw:", "wg:"}
 
-// subjectKind reads the tag at the start of the decoded subject. why is
-// non-empty when the mail is not a schedule notice the calendar acts on.
-func subjectKind(subject string) (kind Kind, why string) {
+// subjectKind reads the tag of a decoded subject, "[tag] title" with ASCII
+// brackets and one space (forawrdmail_title, notification.csp L750–778).
+// why is non-empty when the mail is not a schedule notice.
+func subjectKind(subject string) (tag subjectTag, why string) {
 	s := strings.TrimLeftFunc(subject, unicode.IsSpace)
 	for _, p := range replyPrefixes {
 		if len(s) >= len(p) && strings.EqualFold(s[:len(p)], p) {
-			return KindOther, fmt.Sprintf("forwarded/reply: subject %q", clipString(subject))
+			return tag, fmt.Sprintf("forwarded/reply: subject %q", clipString(subject))
 		}
 	}
-	var rest string
-	switch {
-	case strings.HasPrefix(s, "["):
-		rest = s[1:]
-	case strings.HasPrefix(s, "［"):
-		rest = s[len("［"):]
-	default:
-		return KindOther, fmt.Sprintf("not a schedule notice: subject %q has no tag such as [登録]", clipString(subject))
+	rest, ok := strings.CutPrefix(s, "[")
+	end := strings.IndexByte(rest, ']')
+	if !ok || end < 0 {
+		if strings.Contains(s, " : ") {
+			return tag, fmt.Sprintf("phone memo or other notice without a tag: subject %q", clipString(subject))
+		}
+		return tag, fmt.Sprintf("not a schedule notice: subject %q has no tag such as [登録]", clipString(subject))
 	}
-	end := strings.IndexAny(rest, "]］")
-	if end < 0 {
-		return KindOther, fmt.Sprintf("not a schedule notice: subject %q has no tag such as [登録]", clipString(subject))
+	name := rest[:end]
+	if t, ok := scheduleTags[name]; ok {
+		return t, ""
 	}
-	name := strings.TrimSpace(rest[:end])
-	lower := strings.ToLower(name)
-	if k, ok := subjectTags[lower]; ok {
-		return k, ""
+	if what, ok := otherTags[name]; ok {
+		return tag, what + " [" + name + "]"
 	}
-	if attendanceTags[lower] {
-		return KindOther, "attendance reply [" + name + "]"
-	}
-	return KindOther, "not a schedule notice [" + name + "]"
+	return tag, "not a schedule notice [" + name + "]"
 }
 
 // clipString shortens a value quoted in an error or a reason.
@@ -220,7 +210,7 @@ func mailDate(v string) (time.Time, bool) {
 			if len(f) > 4 {
 				offset, okZ = zoneOffset(f[4])
 			}
-			if ok1 && ok2 && ok3 && okZ && hh < 24 && mm < 60 && ss < 61 && day >= 1 && day <= daysIn(year, mon) {
+			if ok1 && ok2 && ok3 && okZ && hh < 24 && mm < 60 && ss < 61 && valid(year, mon, day) {
 				return time.Date(year, time.Month(mon), day, hh, mm, ss, 0, time.FixedZone("", offset)), true
 			}
 		}

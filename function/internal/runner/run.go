@@ -76,15 +76,20 @@ func Run(ctx context.Context, s Settings, creds secret.Credentials, cal syncer.C
 		return &syncer.Report{DryRun: opt.DryRun}, err
 	}
 	defer mb.Close()
+	// The user's Garoon zone: Garoon writes times in it with no marker.
+	// secret.Parse has checked the name; "" (credentials built in code)
+	// is the default, not time.LoadLocation's UTC.
+	zoneName := creds.TimeZone
+	if zoneName == "" {
+		zoneName = contract.DefaultTimeZone
+	}
+	zone, err := time.LoadLocation(zoneName)
+	if err != nil {
+		return &syncer.Report{DryRun: opt.DryRun}, fmt.Errorf("%s %q: %w", contract.KeyTimeZone, zoneName, err)
+	}
 	maxDeletes := s.MaxDeletes
 	if opt.MaxDeletes != nil {
 		maxDeletes = *opt.MaxDeletes
-	}
-	var zone *time.Location // nil: the engine's default, Asia/Tokyo
-	if creds.TimeZone != "" {
-		if zone, err = time.LoadLocation(creds.TimeZone); err != nil {
-			return &syncer.Report{DryRun: opt.DryRun}, fmt.Errorf("%s: %w", contract.KeyTimeZone, err)
-		}
 	}
 	eng := syncer.New(mb, cal, syncer.Config{
 		Sender:          creds.GaroonSender,

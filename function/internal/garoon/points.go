@@ -1,0 +1,108 @@
+package garoon
+
+import (
+	"fmt"
+	"time"
+)
+
+// valid reports whether y-m-d exists (time.Date normalises 02-30 to 03-01).
+func valid(y, m, d int) bool {
+	if m < 1 || m > 12 || d < 1 {
+		return false
+	}
+	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+	return t.Day() == d && int(t.Month()) == m
+}
+
+// days is the number of days from a to b.
+func days(a, b Date) int {
+	return int(b.In(time.UTC).Sub(a.In(time.UTC)).Hours() / 24)
+}
+
+// addDays is d moved by n days.
+func (d Date) addDays(n int) Date { return DateOf(d.In(time.UTC).AddDate(0, 0, n)) }
+
+// weekday is d's day of the week.
+func (d Date) weekday() time.Weekday { return d.In(time.UTC).Weekday() }
+
+// resolveDate turns a date as written into a calendar day. A year-less
+// date takes the year, of the mail's year in the zone and the ones before
+// and after, that puts it nearest the mail's Date (docs/garoon-mails.md
+// §4). For an English numeric date that reads both as MM/DD and DD/MM, the
+// reading whose weekday matches the one written wins; MM/DD when both (or
+// neither) match.
+func resolveDate(t dateText, ref time.Time) (Date, error) {
+	readings := [2][2]int{{t.month, t.day}, {t.day, t.month}}
+	n := 1
+	if t.swap {
+		n = 2
+	}
+	var first Date
+	var firstErr error
+	for i := range n {
+		d, err := resolveYear(t.year, readings[i][0], readings[i][1], ref)
+		if i == 0 {
+			first, firstErr = d, err
+		}
+		if err == nil && (!t.hasWeekday || d.weekday() == t.weekday) {
+			return d, nil
+		}
+	}
+	return first, firstErr
+}
+
+func resolveYear(year, month, day int, ref time.Time) (Date, error) {
+	if year != 0 {
+		if !valid(year, month, day) {
+			return Date{}, fmt.Errorf("no such day: %04d-%02d-%02d", year, month, day)
+		}
+		return Date{year, time.Month(month), day}, nil
+	}
+	if ref.IsZero() {
+		return Date{}, fmt.Errorf("date %02d-%02d has no year and the mail has no Date header to take it from", month, day)
+	}
+	today := DateOf(ref)
+	best, bestDist := Date{}, -1
+	for y := today.Year - 1; y <= today.Year+1; y++ {
+		if !valid(y, month, day) {
+			continue
+		}
+		c := Date{y, time.Month(month), day}
+		dist := days(today, c)
+		if dist < 0 {
+			dist = -dist
+		}
+		if bestDist < 0 || dist < bestDist {
+			best, bestDist = c, dist
+		}
+	}
+	if bestDist < 0 {
+		return Date{}, fmt.Errorf("no such day: %02d-%02d", month, day)
+	}
+	return best, nil
+}
+
+// resolveEnd resolves the end of a range. A year-less end date is taken in
+// the start's year, or the next when it would come before the start
+// (12月30日 ～ 01月03日).
+func resolveEnd(t dateText, start Date, ref time.Time) (Date, error) {
+	if t.year != 0 {
+		return resolveDate(t, ref)
+	}
+	d, err := resolveDate(dateText{year: start.Year, month: t.month, day: t.day, swap: t.swap,
+		weekday: t.weekday, hasWeekday: t.hasWeekday}, ref)
+	if err == nil && days(start, d) < 0 {
+		return resolveDate(dateText{year: start.Year + 1, month: t.month, day: t.day, swap: t.swap,
+			weekday: t.weekday, hasWeekday: t.hasWeekday}, ref)
+	}
+	if err != nil {
+		// 02-29 in a start year without one: the next year cannot have it either
+		return d, err
+	}
+	return d, nil
+}
+
+// at is the moment c on day d in loc.
+func (d Date) at(c clock, loc *time.Location) time.Time {
+	return time.Date(d.Year, d.Month, d.Day, c.hour, c.minute, 0, 0, loc)
+}
