@@ -600,3 +600,75 @@ func TestGoogleWritesNeverInviteAnyone(t *testing.T) {
 		t.Errorf("%d writes checked, want at least 4", checked)
 	}
 }
+
+// tentative delivers a tentative appointment ([登録] or [変更]) with the
+// candidates given as "MM月DD日（曜）" days, 13:00-14:00 each.
+func (w *world) tentative(tag string, days ...string) {
+	w.t.Helper()
+	var lines []string
+	for i, d := range days {
+		label := "日時候補："
+		if i > 0 {
+			label = "　　　　　"
+		}
+		lines = append(lines, label+"2027年"+d+" 13:00 ～ 2027年"+d+" 14:00")
+	}
+	w.mail(tag, "予算レビュー", lines...)
+}
+
+// FORMAT §6 rows: tentative [登録]/[変更] with candidates → one tentative
+// event per candidate; [確定] → that one becomes normal, the others go; a
+// candidate's [削除] removes that one.
+func TestGoogleTentative(t *testing.T) {
+	w := newWorld(t)
+	w.tentative("登録", "06月02日（水）", "06月03日（木）", "06月04日（金）")
+	wantOps(t, w.run(), "create")
+	wantLines(t, "candidates", w.seen("2027-06-01", "2027-06-07"),
+		"06-02 13:00-14:00 [仮] 予算レビュー ?", "06-03 13:00-14:00 [仮] 予算レビュー ?", "06-04 13:00-14:00 [仮] 予算レビュー ?")
+	w.rerunChangesNothing()
+
+	// One candidate deleted in Garoon: a normal [削除] with its date.
+	w.mail("削除", "予算レビュー", "日時　　：2027年06月04日（金） 13:00 ～ 2027年06月04日（金） 14:00")
+	wantOps(t, w.run(), "delete")
+	wantLines(t, "after a candidate's delete", w.seen("2027-06-01", "2027-06-07"),
+		"06-02 13:00-14:00 [仮] 予算レビュー ?", "06-03 13:00-14:00 [仮] 予算レビュー ?")
+
+	// A [変更] lists the candidates anew: one added, the rest as they were.
+	w.tentative("変更", "06月02日（水）", "06月03日（木）", "06月07日（月）")
+	wantOps(t, w.run(), "create")
+	wantLines(t, "after the edit", w.seen("2027-06-01", "2027-06-14"),
+		"06-02 13:00-14:00 [仮] 予算レビュー ?", "06-03 13:00-14:00 [仮] 予算レビュー ?", "06-07 13:00-14:00 [仮] 予算レビュー ?")
+
+	w.mail("確定", "予算レビュー", "日時　　：2027年06月03日（木） 13:00 ～ 2027年06月03日（木） 14:00")
+	wantOps(t, w.run(), "update")
+	wantLines(t, "confirmed", w.seen("2027-06-01", "2027-06-14"), "06-03 13:00-14:00 予算レビュー")
+	w.rerunChangesNothing()
+}
+
+// A crash after each write of a confirm (one patch, two deletes), then a
+// rerun: the same calendar as without the crash.
+func TestGoogleConfirmCrashAfterEachWrite(t *testing.T) {
+	setup := func(w *world) {
+		w.tentative("登録", "06月02日（水）", "06月03日（木）", "06月04日（金）")
+		w.run()
+		w.mail("確定", "予算レビュー", "日時　　：2027年06月03日（木） 13:00 ～ 2027年06月03日（木） 14:00")
+	}
+	ref := newWorld(t)
+	setup(ref)
+	before := ref.writes()
+	ref.run()
+	n := ref.writes() - before
+	if n != 3 {
+		t.Fatalf("a confirm of one of three candidates took %d writes, want 3", n)
+	}
+	for ok := range n {
+		w := newWorld(t)
+		setup(w)
+		if _, err := w.runWith(&dying{ok: ok}); err == nil {
+			t.Errorf("crash after %d writes: the run did not fail", ok)
+		}
+		w.run()
+		wantLines(t, fmt.Sprintf("crash after %d writes, then a rerun", ok), w.seen("2027-06-01", "2027-06-14"), "06-03 13:00-14:00 予算レビュー")
+		w.rerunChangesNothing()
+	}
+}
