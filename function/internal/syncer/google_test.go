@@ -672,3 +672,23 @@ func TestGoogleConfirmCrashAfterEachWrite(t *testing.T) {
 		w.rerunChangesNothing()
 	}
 }
+
+// "This only" on the first occurrence is not "all", and "this and
+// following" with a new title finds the series by its rule.
+func TestGoogleEditEdges(t *testing.T) {
+	w := newWorld(t)
+	ev := w.series()
+	w.mail("変更", "定例", "日時　　：毎週火曜日 09:00 ～ 09:30", "期間　　：2027年06月01日（火）～2027年06月01日（火）")
+	wantOps(t, w.run(), "update")
+	wantWeeks(t, w, firstWeek, nineWeeks)
+	wantLines(t, "weeks 1-2", w.seen("2027-05-31", "2027-06-14"), "06-01 09:00-09:30 定例", "06-08 10:00-11:00 定例")
+	if after, _ := w.srv.Event("primary", ev.ID); after.Start != ev.Start || !slices.Equal(after.Recurrence, ev.Recurrence) {
+		t.Errorf("the series changed: %+v", after)
+	}
+
+	w.mail("変更", "定例（新）", "日時　　：毎週火曜日 10:00 ～ 11:00", "期間　　：2027年07月06日（火）～2027年07月27日（火）")
+	wantOps(t, w.run(), "update")
+	wantWeeks(t, w, firstWeek, nineWeeks)
+	wantLines(t, "around the split", w.seen("2027-06-28", "2027-07-12"), "06-29 10:00-11:00 定例", "07-06 10:00-11:00 定例（新）")
+	w.rerunChangesNothing()
+}

@@ -194,7 +194,8 @@ func (e *Engine) seriesFor(ctx context.Context, v *view, it item) (Event, bool, 
 // appointment: all, this only, or this and following, from its period.
 func (e *Engine) applySeriesEdit(ctx context.Context, v *view, it item) (Step, error) {
 	n := it.notice
-	want := e.eventFor(n, "", it.id)
+	one := e.eventFor(n, "", it.id) // a one-day period: the event of that day
+	want := eventFor(n, "", it.id)  // the series the notice describes
 	s, ok, err := e.seriesFor(ctx, v, it)
 	if err != nil {
 		return it.step(OpFail, "", ""), err
@@ -202,19 +203,20 @@ func (e *Engine) applySeriesEdit(ctx context.Context, v *view, it item) (Step, e
 	if !ok {
 		// No series: a one-day notice is about a one-day event (added for
 		// one occurrence); anything else is an edit of something unknown.
-		return e.applyEdit(ctx, v, it, want)
+		return e.applyEdit(ctx, v, it, one)
 	}
 	first, last, open := e.period(s)
 	ps := n.PeriodStart
 	switch {
 	case oneDay(n) && (open || cmpDate(last, first) > 0):
 		// "This occurrence only" (SOURCE-FACTS §6.2 apply=this).
-		if st, ok, err := e.overrideOnDay(ctx, v, it, []Event{s}, ps, want,
+		if st, ok, err := e.overrideOnDay(ctx, v, it, []Event{s}, ps, one,
 			"one occurrence of a repeating appointment changed (this only): that occurrence overridden, the series is unchanged"); ok || err != nil {
 			return st, err
 		}
-		return e.applyEdit(ctx, v, it, want) // no occurrence that day (cancelled before): a one-day event
+		return e.applyEdit(ctx, v, it, one) // no occurrence that day (cancelled before): a one-day event
 	case cmpDate(ps, first) <= 0:
+		// "All", or a series of one day (indistinguishable, §6.9).
 		return e.update(ctx, v, it, s, want, "repeating appointment changed (all occurrences)")
 	default:
 		return e.split(ctx, v, it, s, want)
