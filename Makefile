@@ -101,4 +101,6 @@ fuzz: ## fuzz the mail parser for FUZZTIME (default 30s)
 .PHONY: bench
 bench: ## parser and engine benchmarks, and Python's email package on the same mails for comparison
 	go test ./function/internal/garoon ./function/internal/syncer -run '^$$' -bench . -benchmem
-	python3 scripts/bench_python_email.py
+	@# Python on the very mails BenchmarkParse reads (examples, generated table, flows)
+	d=$$(mktemp -d) && GAROON_CORPUS_DIR=$$d go test ./function/internal/garoon -run '^TestWriteCorpus$$' -count=1 >/dev/null && \
+		python3 scripts/bench_python_email.py $$d; rc=$$?; rm -rf $$d; exit $$rc

@@ -216,7 +216,7 @@ func (w *world) drain(t *testing.T, max int) (seen, failed int) {
 		if (r.err() != "") != (r.n("failed") > 0) {
 			t.Errorf("run %d: error %q with %d failed", run, r.err(), r.n("failed"))
 		}
-		if sum := r.n("created") + r.n("updated") + r.n("deleted") + r.n("skipped") + r.n("ignored") + r.n("failed"); sum != r.n("seen") {
+		if sum := r.n("created") + r.n("updated") + r.n("deleted") + r.n("skipped") + r.n("ignored") + r.n("failed") + r.n("attention"); sum != r.n("seen") {
 			t.Errorf("run %d: outcomes add up to %d of %d mails", run, sum, r.n("seen"))
 		}
 	}
@@ -368,8 +368,10 @@ func TestManyLargeMails(t *testing.T) {
 	seen, failed := w.drain(t, 15)
 	peak := w.fn.peakRSS()
 	t.Logf("12 × 9.9 MB + 1 notice: %d seen, %d failed; bootstrap peak RSS (VmHWM) %s", seen, failed, mb(peak))
-	if seen != 13 || failed+len(w.cal.Events()) != 13 {
-		t.Errorf("want every mail seen once and the notice applied: %d seen, %d failed, %d events", seen, failed, len(w.cal.Events()))
+	// A [登録] subject over a body without a date line is ignored, not
+	// failed (docs/garoon-mails.md §1): the large mails are seen and marked.
+	if seen != 13 || failed != 0 || len(w.cal.Events()) != 1 {
+		t.Errorf("want every mail seen once, none failed and the notice applied: %d seen, %d failed, %d events", seen, failed, len(w.cal.Events()))
 	}
 	w.wantEvents("通常の会議")
 	w.wantMarked(13)

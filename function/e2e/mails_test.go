@@ -18,7 +18,7 @@ import (
 
 // charsets the mails of a run rotate through: the four a Japanese Garoon
 // user can choose, with the transfer encoding Garoon uses for each
-// (docs/garoon-mails.md §1.3: 7bit for ISO-2022-JP, base64 otherwise).
+// (docs/garoon-mails.md §2: 7bit for ISO-2022-JP, base64 otherwise).
 var charsets = []struct {
 	name string
 	enc  encoding.Encoding // nil: UTF-8

@@ -16,7 +16,7 @@ import (
 const parseUsage = `Usage: garoon-sync parse [--sender ADDR] [--time-zone IANA] [--explain] FILE.eml...
 
 Parses Garoon schedule-notification mails and prints one JSON object per file,
-one per line, in the schema of docs/garoon-mails.md §5, with the file name in
+one per line, in the schema of docs/garoon-mails.md §9, with the file name in
 "file" and, for a mail the sync would ignore, why in "reason". A file that
 cannot be read or decoded gets a one-line error on stderr naming the file and
 the body line; the exit status is then 1.

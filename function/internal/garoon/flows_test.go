@@ -7,7 +7,7 @@ import (
 )
 
 // Hand-written fixtures: one mail for every user action of
-// docs/garoon-mails.md §6 (SOURCE-FACTS §6) and every other notice Garoon
+// docs/garoon-mails.md §6 and every other notice Garoon
 // sends from the same address (§8), each with the record the spec says it
 // gives, written by hand.
 

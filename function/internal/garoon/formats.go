@@ -8,7 +8,7 @@ import (
 )
 
 // The date and time formats a Garoon user can choose (docs/garoon-mails.md
-// §4.2; Garoon source locale/<lang>/message/fw/date.csp, keys date_formats
+// §4.1; Garoon source locale/<lang>/message/fw/date.csp, keys date_formats
 // and time_formats). Each date is written in the recipient's long date
 // format, each time in their time format:
 //

@@ -43,7 +43,7 @@ var encoders = map[string]encoding.Encoding{
 
 // convert converts s to charset rune by rune; a character the charset
 // lacks becomes 〓 (U+3013) in Shift_JIS and ISO-2022-JP and "?" in the
-// others, as Garoon's mbstring settings do (SOURCE-FACTS §1.3), so that an
+// others, as Garoon's mbstring settings do (docs/garoon-mails.md §2), so that an
 // English mail in ISO-8859-1 shows "10:00 ? 11:00" for "10:00 ～ 11:00".
 func convert(tb testing.TB, charset, s string) []byte {
 	tb.Helper()
@@ -138,7 +138,7 @@ func (m testMail) bytes(tb testing.TB) []byte {
 }
 
 func TestMailBuilderFollowsGaroon(t *testing.T) {
-	// The reproduced subject of SOURCE-FACTS §1.4: [登録] 会議:定例ミーティング
+	// Garoon's subject for [登録] 会議:定例ミーティング, as reproduced from its code
 	// in SJIS-win, two words, the first of exactly 25 UTF-8 bytes.
 	got := encodeSubject(t, "Shift_JIS", "[登録] 会議:定例ミーティング")
 	want := "=?Shift_JIS?B?W5NvmF5dIInvi2M6kuiX4YN+?=\r\n =?Shift_JIS?B?gVuDZYNCg5ODTw==?="

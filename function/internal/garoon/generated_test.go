@@ -12,10 +12,10 @@ import (
 
 // The generated table: every language × every date format × every time
 // format × every kind of date line. Each mail is built from Garoon's
-// templates as docs/garoon-mails.md quotes them (SOURCE-FACTS §3–§5: the
+// templates as docs/garoon-mails.md quotes them (§3–§5: the
 // locale resource strings with their &&placeholders&&), filled with known
 // values; the expected record is written from those values by the rules of
-// docs/garoon-mails.md §5, never from the parser's output.
+// docs/garoon-mails.md §9, never from the parser's output.
 
 // locale is one language's templates, copied from the locale files
 // (locale/<lang>/message/grn/schedule.csp, fw/date.csp).

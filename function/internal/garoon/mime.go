@@ -345,7 +345,7 @@ func unhex(c byte) byte {
 
 // charsets maps the charset labels Garoon writes (Shift_JIS, ISO-2022-JP,
 // EUC-JP, UTF-8, ISO-8859-1, US-ASCII, GB2312, TIS-620: docs/garoon-mails.md
-// §1.3; mail_message.csp L3427–3447) and their common aliases to decoders. Shift_JIS
+// §2; mail_message.csp L3427–3447) and their common aliases to decoders. Shift_JIS
 // is read as CP932 (Windows-31J): x/text's ShiftJIS follows WHATWG, which
 // includes the NEC and IBM extensions (①, ㈱, Ⅱ, 髙, 﨑) real mails use, and
 // its JIS X 0208 table (shared by ISO-2022-JP and EUC-JP) has the NEC row 13.

@@ -33,7 +33,7 @@ const (
 var JST = time.FixedZone("JST", 9*60*60)
 
 // DefaultZone is the zone Garoon writes times in when none is configured:
-// Asia/Tokyo, Garoon's default (docs/garoon-mails.md §4.3). Without a tz
+// Asia/Tokyo, Garoon's default (docs/garoon-mails.md §4.2). Without a tz
 // database it is the equal fixed zone; the binaries embed time/tzdata.
 var DefaultZone = func() *time.Location {
 	if loc, err := time.LoadLocation("Asia/Tokyo"); err == nil {
