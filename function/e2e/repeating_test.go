@@ -13,8 +13,8 @@ import (
 	"garoon-calendar-sync/function/internal/fake"
 )
 
-// garoonMail is a notice exactly as Garoon writes it (SOURCE-FACTS §1,
-// §3.2): Date, bare From, Subject in encoded words of at most 25 bytes of
+// garoonMail is a notice exactly as Garoon writes it (docs/garoon-mails.md §2,
+// §3): Date, bare From, Subject in encoded words of at most 25 bytes of
 // text, X-Mailer, lower-case mime-version, no Message-ID; the body in
 // Shift_JIS, base64. lines are the body lines before 予定 (日時, 期間 or
 // 日時候補).

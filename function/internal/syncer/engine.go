@@ -34,7 +34,7 @@
 //     changed on its own) or, failing that, that one occurrence of a series
 //     with the title. A delete that matches nothing is success: the event
 //     is already gone.
-//   - Repeating and tentative appointments follow FORMAT §6: see series.go.
+//   - Repeating and tentative appointments follow docs/garoon-mails.md §6: see series.go.
 //     Edits are patches of the fields Garoon owns (Calendar.Patch), so what
 //     a person set in Google (colour, reminders) survives.
 //
@@ -259,7 +259,7 @@ func (it item) step(op Op, eventID, reason string) Step {
 }
 
 // apply plans one notice against the view and, unless this is a dry run,
-// writes it. FORMAT §6 (docs/garoon-mails.md) is the table of cases.
+// writes it. docs/garoon-mails.md §6 is the table of cases.
 func (e *Engine) apply(ctx context.Context, v *view, it item) (Step, error) {
 	var st Step
 	var err error
@@ -405,7 +405,7 @@ func (e *Engine) applyEdit(ctx context.Context, v *view, it item, want Event) (S
 	case len(cands) > 0:
 		// Only a repeating series has this title: a drag-and-drop of one
 		// occurrence (or a "this only" edit Garoon mails as a normal
-		// appointment, SOURCE-FACTS §6.3). The series' occurrence that day,
+		// appointment, docs/garoon-mails.md §6, Drag and drop). The series' occurrence that day,
 		// if any, is overridden; changing the series would move them all.
 		if st, ok, err := e.overrideOnDay(ctx, v, it, cands, garoon.DateOf(n.Start.In(e.zone())), want,
 			"one occurrence of a repeating appointment moved or changed (drag and drop): that occurrence changed, the series is unchanged"); ok || err != nil {

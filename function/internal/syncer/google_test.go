@@ -2,12 +2,12 @@ package syncer_test
 
 // Engine tests through the real Google Calendar adapter (internal/gcal)
 // against the fake Google Calendar (internal/fake), which expands repeating
-// events into instances the way Google does. Each FORMAT §6 row has a test;
+// events into instances the way Google does. Each row of the table in docs/garoon-mails.md §6 has a test;
 // after each step the calendar is read back as a person sees it
 // (events.list singleEvents=true) and counted week by week, so an
 // occurrence lost or doubled shows up as a 0 or a 2.
 //
-// The mails are Garoon's own (SOURCE-FACTS §1, §3.2, §4.3): bare From, no
+// The mails are Garoon's own (docs/garoon-mails.md §2, §3, §4.3): bare From, no
 // Message-ID, lower-case mime-version, UTF-8 base64 body, subject in
 // encoded words of at most 25 bytes, ja labels padded with U+3000.
 
@@ -121,7 +121,7 @@ func (w *world) mail(tag, title string, lines ...string) {
 	w.box.mails = append(w.box.mails, syncer.Mail{UID: uint32(len(w.box.mails) + 1), Raw: []byte(raw), Received: w.sent})
 }
 
-// encodeSubject writes the subject as Garoon does (SOURCE-FACTS §1.4):
+// encodeSubject writes the subject as Garoon does (docs/garoon-mails.md §2):
 // base64 encoded words of at most 25 bytes of text each, whole characters,
 // on CRLF-space continuation lines.
 func encodeSubject(s string) string {
@@ -276,7 +276,7 @@ func (w *world) rerunChangesNothing() {
 	}
 }
 
-// FORMAT §6 row: [登録] rule + 期間 S～E → create the series.
+// docs/garoon-mails.md §6: [登録] rule + 期間 S～E → create the series.
 func TestGoogleAddSeries(t *testing.T) {
 	w := newWorld(t)
 	ev := w.series()
@@ -287,7 +287,7 @@ func TestGoogleAddSeries(t *testing.T) {
 	w.rerunChangesNothing()
 }
 
-// FORMAT §6 row: [登録] rule + 期間 D～D → one event on D.
+// docs/garoon-mails.md §6: [登録] rule + 期間 D～D → one event on D.
 func TestGoogleAddOneOccurrence(t *testing.T) {
 	w := newWorld(t)
 	w.mail("登録", "定例", weekly, "期間　　：2027年06月15日（火）～2027年06月15日（火）")
@@ -302,7 +302,7 @@ func TestGoogleAddOneOccurrence(t *testing.T) {
 	wantLines(t, "calendar", w.seen("2027-05-01", "2027-09-01"))
 }
 
-// FORMAT §6 row: [変更] rule + the whole period → update the series. What
+// docs/garoon-mails.md §6: [変更] rule + the whole period → update the series. What
 // the person set in Google (colour, reminders, own property) survives.
 func TestGoogleEditAll(t *testing.T) {
 	w := newWorld(t)
@@ -326,7 +326,7 @@ func TestGoogleEditAll(t *testing.T) {
 	w.rerunChangesNothing()
 }
 
-// FORMAT §6 row: [変更] rule + 期間 D～D inside the series → override that
+// docs/garoon-mails.md §6: [変更] rule + 期間 D～D inside the series → override that
 // one occurrence.
 func TestGoogleEditThisOnly(t *testing.T) {
 	w := newWorld(t)
@@ -358,7 +358,7 @@ func TestGoogleEditThisOnly(t *testing.T) {
 	wantWeeks(t, w, firstWeek, "1 1 0 1 1 1 1 1 1")
 }
 
-// FORMAT §6 row, "this only" with the title changed: the series is found by
+// docs/garoon-mails.md §6, "this only" with the title changed: the series is found by
 // its rule and the occurrence on that day.
 func TestGoogleEditThisOnlyNewTitle(t *testing.T) {
 	w := newWorld(t)
@@ -373,7 +373,7 @@ func TestGoogleEditThisOnlyNewTitle(t *testing.T) {
 	w.rerunChangesNothing()
 }
 
-// FORMAT §6 row: [変更] rule + 期間 D～end → the old series ends before D,
+// docs/garoon-mails.md §6: [変更] rule + 期間 D～end → the old series ends before D,
 // a new series from D.
 func TestGoogleEditFollowing(t *testing.T) {
 	w := newWorld(t)
@@ -397,7 +397,7 @@ func TestGoogleEditFollowing(t *testing.T) {
 		"06-22 10:00-11:00 定例", "06-29 15:30-16:30 定例", "07-06 15:30-16:30 定例")
 }
 
-// FORMAT §6 row: [変更] with a normal date, same title as a series with an
+// docs/garoon-mails.md §6: [変更] with a normal date, same title as a series with an
 // occurrence that day (drag and drop) → override that day's occurrence.
 func TestGoogleDragAndDrop(t *testing.T) {
 	w := newWorld(t)
@@ -425,7 +425,7 @@ func TestGoogleDragAndDrop(t *testing.T) {
 	wantWeeks(t, w2, firstWeek, "1 1 1 1 1 2 1 1 1")
 }
 
-// FORMAT §6 row: [削除] rule + 期間 D～D → cancel that occurrence.
+// docs/garoon-mails.md §6: [削除] rule + 期間 D～D → cancel that occurrence.
 func TestGoogleDeleteOneOccurrence(t *testing.T) {
 	w := newWorld(t)
 	w.series()
@@ -435,7 +435,7 @@ func TestGoogleDeleteOneOccurrence(t *testing.T) {
 	w.rerunChangesNothing()
 }
 
-// FORMAT §6 row: [削除] rule + 期間 D～end → end the series before D.
+// docs/garoon-mails.md §6: [削除] rule + 期間 D～end → end the series before D.
 func TestGoogleDeleteFollowing(t *testing.T) {
 	w := newWorld(t)
 	w.series()
@@ -445,7 +445,7 @@ func TestGoogleDeleteFollowing(t *testing.T) {
 	w.rerunChangesNothing()
 }
 
-// FORMAT §6 row: [削除] rule + the whole period → ambiguous: kept, marked,
+// docs/garoon-mails.md §6: [削除] rule + the whole period → ambiguous: kept, marked,
 // reported; series_delete: all deletes it.
 func TestGoogleDeleteWholePeriodIsAmbiguous(t *testing.T) {
 	w := newWorld(t)
@@ -616,7 +616,7 @@ func (w *world) tentative(tag string, days ...string) {
 	w.mail(tag, "予算レビュー", lines...)
 }
 
-// FORMAT §6 rows: tentative [登録]/[変更] with candidates → one tentative
+// docs/garoon-mails.md §6: tentative [登録]/[変更] with candidates → one tentative
 // event per candidate; [確定] → that one becomes normal, the others go; a
 // candidate's [削除] removes that one.
 func TestGoogleTentative(t *testing.T) {

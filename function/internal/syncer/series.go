@@ -12,7 +12,7 @@ import (
 	"garoon-calendar-sync/function/internal/garoon"
 )
 
-// Repeating and tentative appointments (FORMAT §6, docs/garoon-mails.md).
+// Repeating and tentative appointments (docs/garoon-mails.md §6).
 //
 // Garoon's mail about a repeating appointment carries the rule and a period
 // (期間), never an id. Against the series this tool holds for the title, the
@@ -28,7 +28,7 @@ import (
 //     between the two leaves both, and the rerun only ends the old one.
 //
 // A [削除] of a repeating appointment mails the whole series whatever the
-// user chose (SOURCE-FACTS §6.4), so a delete with the whole period is
+// user chose (docs/garoon-mails.md §6, Delete), so a delete with the whole period is
 // ambiguous and is never applied as a delete unless series_delete is "all".
 
 // Attention marker shown to a person: in front of the title, and the first
@@ -209,14 +209,14 @@ func (e *Engine) applySeriesEdit(ctx context.Context, v *view, it item) (Step, e
 	ps := n.PeriodStart
 	switch {
 	case oneDay(n) && (open || cmpDate(last, first) > 0):
-		// "This occurrence only" (SOURCE-FACTS §6.2 apply=this).
+		// "This occurrence only" (docs/garoon-mails.md §6, Edit).
 		if st, ok, err := e.overrideOnDay(ctx, v, it, []Event{s}, ps, one,
 			"one occurrence of a repeating appointment changed (this only): that occurrence overridden, the series is unchanged"); ok || err != nil {
 			return st, err
 		}
 		return e.applyEdit(ctx, v, it, one) // no occurrence that day (cancelled before): a one-day event
 	case cmpDate(ps, first) <= 0:
-		// "All", or a series of one day (indistinguishable, §6.9).
+		// "All", or a series of one day (the mails are the same).
 		return e.update(ctx, v, it, s, want, "repeating appointment changed (all occurrences)")
 	default:
 		return e.split(ctx, v, it, s, want)
@@ -316,7 +316,7 @@ func (e *Engine) applySeriesDelete(ctx context.Context, v *view, it item) (Step,
 		return it.step(OpDelete, s.ID, "the whole repeating appointment (series_delete: all)"), nil
 	}
 	// The whole period: this occurrence, this and following, or all look
-	// the same (SOURCE-FACTS §6.4). Keep the series and mark it.
+	// the same (docs/garoon-mails.md §6, Delete). Keep the series and mark it.
 	want := s
 	want.Attention = AttentionAmbiguousDelete
 	if !strings.HasPrefix(want.Summary, AttentionTitle) {
