@@ -17,13 +17,26 @@ var jst = time.FixedZone("JST", 9*60*60)
 
 const dateLayout = "2006-01-02"
 
-func dateOf(t time.Time) string { return t.In(jst).Format(dateLayout) }
+// zone is the user's Garoon time zone (the secret's garoon_time_zone):
+// all-day dates are days in it, and every event is written with its name as
+// timeZone, so that Google expands a repeat rule in it ("the time zone in
+// which the time is specified … used for the recurrence expansion",
+// events resource, start.timeZone). A weekly Tuesday 17:00 in Los Angeles
+// is a Wednesday in Tokyo.
+type zone struct {
+	name string
+	loc  *time.Location
+}
+
+var tokyo = zone{contract.DefaultTimeZone, jst}
+
+func (z zone) dateOf(t time.Time) string { return t.In(z.loc).Format(dateLayout) }
 
 // toAPI is the event as sent to Google. It never has attendees (Garoon's
 // attendees are in the description), reminders are left to the calendar's
 // default, and the time zone is set so that a recurrence rule expands in
-// Tokyo time.
-func toAPI(ev syncer.Event) (*calendar.Event, error) {
+// the user's zone.
+func (z zone) toAPI(ev syncer.Event) (*calendar.Event, error) {
 	if ev.Start.IsZero() || ev.End.IsZero() {
 		return nil, errors.New("event has no start or end")
 	}
@@ -50,11 +63,11 @@ func toAPI(ev syncer.Event) (*calendar.Event, error) {
 		out.Status = "tentative"
 	}
 	if ev.AllDay {
-		out.Start = &calendar.EventDateTime{Date: dateOf(ev.Start), TimeZone: contract.DefaultTimeZone}
-		out.End = &calendar.EventDateTime{Date: dateOf(ev.End), TimeZone: contract.DefaultTimeZone}
+		out.Start = &calendar.EventDateTime{Date: z.dateOf(ev.Start), TimeZone: z.name}
+		out.End = &calendar.EventDateTime{Date: z.dateOf(ev.End), TimeZone: z.name}
 	} else {
-		out.Start = &calendar.EventDateTime{DateTime: ev.Start.In(jst).Format(time.RFC3339), TimeZone: contract.DefaultTimeZone}
-		out.End = &calendar.EventDateTime{DateTime: ev.End.In(jst).Format(time.RFC3339), TimeZone: contract.DefaultTimeZone}
+		out.Start = &calendar.EventDateTime{DateTime: ev.Start.In(z.loc).Format(time.RFC3339), TimeZone: z.name}
+		out.End = &calendar.EventDateTime{DateTime: ev.End.In(z.loc).Format(time.RFC3339), TimeZone: z.name}
 	}
 	return out, nil
 }
@@ -65,8 +78,8 @@ func toAPI(ev syncer.Event) (*calendar.Event, error) {
 // merged by Google key by key, so a property a person added stays; the
 // attention mark is cleared by writing it empty. An occurrence gets no
 // recurrence (Google refuses one on an instance).
-func patchBody(ev syncer.Event) (*calendar.Event, error) {
-	out, err := toAPI(ev)
+func (z zone) patchBody(ev syncer.Event) (*calendar.Event, error) {
+	out, err := z.toAPI(ev)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +104,7 @@ func patchBody(ev syncer.Event) (*calendar.Event, error) {
 
 // fromAPI is the event as Google returns it. A cancelled event may come with
 // no times at all; its times are then zero.
-func fromAPI(e *calendar.Event) (syncer.Event, error) {
+func (z zone) fromAPI(e *calendar.Event) (syncer.Event, error) {
 	if e == nil {
 		return syncer.Event{}, errors.New("empty answer")
 	}
@@ -112,16 +125,16 @@ func fromAPI(e *calendar.Event) (syncer.Event, error) {
 	}
 	if e.OriginalStartTime != nil {
 		var err error
-		if ev.OriginalStart, _, err = parseWhen(e.OriginalStartTime); err != nil {
+		if ev.OriginalStart, _, err = z.parseWhen(e.OriginalStartTime); err != nil {
 			return syncer.Event{}, fmt.Errorf("originalStartTime: %w", err)
 		}
 	}
 	var err error
 	var startAllDay, endAllDay bool
-	if ev.Start, startAllDay, err = parseWhen(e.Start); err != nil {
+	if ev.Start, startAllDay, err = z.parseWhen(e.Start); err != nil {
 		return syncer.Event{}, fmt.Errorf("start: %w", err)
 	}
-	if ev.End, endAllDay, err = parseWhen(e.End); err != nil {
+	if ev.End, endAllDay, err = z.parseWhen(e.End); err != nil {
 		return syncer.Event{}, fmt.Errorf("end: %w", err)
 	}
 	if e.Start != nil && e.End != nil && startAllDay != endAllDay {
@@ -136,16 +149,17 @@ func fromAPI(e *calendar.Event) (syncer.Event, error) {
 	return ev, nil
 }
 
-// parseWhen reads a date-time (an instant) or a date (midnight in Tokyo).
-func parseWhen(d *calendar.EventDateTime) (t time.Time, allDay bool, err error) {
+// parseWhen reads a date-time (an instant) or a date (midnight in the
+// user's zone).
+func (z zone) parseWhen(d *calendar.EventDateTime) (t time.Time, allDay bool, err error) {
 	switch {
 	case d == nil:
 		return time.Time{}, false, nil
 	case d.DateTime != "":
 		t, err = time.Parse(time.RFC3339, d.DateTime)
-		return t.In(jst), false, err
+		return t.In(z.loc), false, err
 	case d.Date != "":
-		t, err = time.ParseInLocation(dateLayout, d.Date, jst)
+		t, err = time.ParseInLocation(dateLayout, d.Date, z.loc)
 		return t, true, err
 	}
 	return time.Time{}, false, nil

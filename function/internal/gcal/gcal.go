@@ -57,6 +57,9 @@ type Config struct {
 
 	// CalendarID is the calendar to write to; default "primary".
 	CalendarID string
+	// TimeZone is the user's Garoon time zone, an IANA name (the secret's
+	// garoon_time_zone); default Asia/Tokyo.
+	TimeZone string
 	// TokenURL is the OAuth token endpoint; default Google's.
 	TokenURL string
 	// Endpoint is the Calendar API base URL, e.g. "http://127.0.0.1:1234/calendar/v3/";
@@ -83,6 +86,7 @@ type Retry struct {
 type Calendar struct {
 	svc        *calendar.Service
 	calendarID string
+	zone       zone
 	tokens     *tokenSource
 	retry      Retry
 	log        *slog.Logger
@@ -111,6 +115,14 @@ func New(ctx context.Context, cfg Config) (*Calendar, error) {
 	}
 	if cfg.TokenURL == "" {
 		cfg.TokenURL = google.Endpoint.TokenURL
+	}
+	z := tokyo
+	if cfg.TimeZone != "" && cfg.TimeZone != contract.DefaultTimeZone {
+		loc, err := time.LoadLocation(cfg.TimeZone)
+		if err != nil {
+			return nil, fmt.Errorf("calendar: time zone: %w", err)
+		}
+		z = zone{cfg.TimeZone, loc}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -156,7 +168,7 @@ func New(ctx context.Context, cfg Config) (*Calendar, error) {
 	if err != nil {
 		return nil, fmt.Errorf("calendar: new service: %w", err)
 	}
-	return &Calendar{svc: svc, calendarID: cfg.CalendarID, tokens: tokens, retry: cfg.Retry, log: cfg.Logger}, nil
+	return &Calendar{svc: svc, calendarID: cfg.CalendarID, zone: z, tokens: tokens, retry: cfg.Retry, log: cfg.Logger}, nil
 }
 
 // CheckToken gets an access token now, with the refresh token. An error
@@ -206,7 +218,7 @@ func (c *Calendar) Get(ctx context.Context, id string) (syncer.Event, error) {
 		}
 		return syncer.Event{}, fmt.Errorf("calendar: get event %s: %w", id, err)
 	}
-	ev, err := fromAPI(got)
+	ev, err := c.zone.fromAPI(got)
 	if err != nil {
 		return syncer.Event{}, fmt.Errorf("calendar: get event %s: %w", id, err)
 	}
@@ -227,7 +239,7 @@ func (c *Calendar) FindByKey(ctx context.Context, key string) ([]syncer.Event, e
 
 // FindBySlot returns the live events this tool created that start at start
 // and end at end: the same instants for timed events, the same dates (in
-// Asia/Tokyo) for all-day events.
+// the user's zone) for all-day events.
 func (c *Calendar) FindBySlot(ctx context.Context, start, end time.Time, allDay bool) ([]syncer.Event, error) {
 	// The window only narrows the query; the exact comparison below decides.
 	// It is widened so a zero-length event and an all-day event in a
@@ -248,7 +260,7 @@ func (c *Calendar) FindBySlot(ctx context.Context, start, end time.Time, allDay 
 		if ev.AllDay != allDay {
 			continue
 		}
-		if allDay && dateOf(ev.Start) == dateOf(start) && dateOf(ev.End) == dateOf(end) ||
+		if allDay && c.zone.dateOf(ev.Start) == c.zone.dateOf(start) && c.zone.dateOf(ev.End) == c.zone.dateOf(end) ||
 			!allDay && ev.Start.Equal(start) && ev.End.Equal(end) {
 			out = append(out, ev)
 		}
@@ -282,7 +294,7 @@ func (c *Calendar) listAll(ctx context.Context, what string, single bool, filter
 			return nil, err
 		}
 		for _, item := range res.Items {
-			ev, err := fromAPI(item)
+			ev, err := c.zone.fromAPI(item)
 			if err != nil {
 				return nil, fmt.Errorf("event %s: %w", item.Id, err)
 			}
@@ -300,7 +312,7 @@ func (c *Calendar) listAll(ctx context.Context, what string, single bool, filter
 // by a deleted event, gives an error wrapping syncer.ErrExists; so does a
 // retry after a first attempt that succeeded but whose answer was lost.
 func (c *Calendar) Insert(ctx context.Context, ev syncer.Event) (syncer.Event, error) {
-	body, err := toAPI(ev)
+	body, err := c.zone.toAPI(ev)
 	if err != nil {
 		return syncer.Event{}, fmt.Errorf("calendar: insert event %s: %w", ev.ID, err)
 	}
@@ -326,7 +338,7 @@ func (c *Calendar) Insert(ctx context.Context, ev syncer.Event) (syncer.Event, e
 // instance id changes that one occurrence: Google stores it as an exception
 // of the series (recurring events guide, "Modifying instances").
 func (c *Calendar) Patch(ctx context.Context, ev syncer.Event) (syncer.Event, error) {
-	body, err := patchBody(ev)
+	body, err := c.zone.patchBody(ev)
 	if err != nil {
 		return syncer.Event{}, fmt.Errorf("calendar: patch event %s: %w", ev.ID, err)
 	}
@@ -347,7 +359,7 @@ func (c *Calendar) Patch(ctx context.Context, ev syncer.Event) (syncer.Event, er
 // Instance gets one occurrence of a repeating event by its instance id
 // (InstanceID). A rule without that occurrence gives syncer.ErrNotFound.
 func (c *Calendar) Instance(ctx context.Context, seriesID string, originalStart time.Time, allDay bool) (syncer.Event, error) {
-	return c.Get(ctx, InstanceID(seriesID, originalStart, allDay))
+	return c.Get(ctx, InstanceID(seriesID, originalStart.In(c.zone.loc), allDay))
 }
 
 // Occurrences lists this tool's events between from and to with the series
@@ -378,7 +390,7 @@ func (c *Calendar) FindAttention(ctx context.Context) ([]syncer.Event, error) {
 // written maps the API's answer to a write back, keeping the caller's event
 // if the answer cannot be read: the write itself succeeded.
 func (c *Calendar) written(got *calendar.Event, sent syncer.Event, op string) (syncer.Event, error) {
-	ev, err := fromAPI(got)
+	ev, err := c.zone.fromAPI(got)
 	if err != nil {
 		c.log.Warn("calendar: unreadable answer to a successful write", "op", op, "id", sent.ID, "error", err)
 		return sent, nil
@@ -396,15 +408,16 @@ func (c *Calendar) Delete(ctx context.Context, id string) error {
 // start: <series>_<YYYYMMDDTHHMMSSZ> (UTC) for timed events,
 // <series>_<YYYYMMDD> for all-day ones.
 func (c *Calendar) CancelOccurrence(ctx context.Context, seriesID string, start time.Time, allDay bool) error {
-	id := InstanceID(seriesID, start, allDay)
+	id := InstanceID(seriesID, start.In(c.zone.loc), allDay)
 	return c.delete(ctx, "cancel occurrence", id, fmt.Sprintf("cancel occurrence %s of %s", id, seriesID))
 }
 
 // InstanceID is Google's id of the occurrence of a repeating event that
-// originally starts at start.
+// originally starts at start: for an all-day event, the date start has in
+// its own location (give it in the calendar's zone).
 func InstanceID(seriesID string, start time.Time, allDay bool) string {
 	if allDay {
-		return seriesID + "_" + start.In(jst).Format("20060102")
+		return seriesID + "_" + start.Format("20060102")
 	}
 	return seriesID + "_" + start.UTC().Format("20060102T150405Z")
 }

@@ -838,3 +838,34 @@ func TestAccessRole(t *testing.T) {
 		t.Errorf("revoked token: err = %v", err)
 	}
 }
+
+// The user's Garoon time zone is the events' timeZone (Google expands a
+// repeat rule in it) and the zone of all-day dates.
+func TestTimeZone(t *testing.T) {
+	la, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		t.Skip("no time zone database:", err)
+	}
+	srv := startFake(t)
+	cal := newCal(t, srv, func(c *gcal.Config) { c.TimeZone = "America/Los_Angeles" })
+	start := time.Date(2024, 5, 7, 17, 0, 0, 0, la) // Tuesday 17:00 PDT, Wednesday in Tokyo
+	ev := syncer.Event{ID: "gs00080", Summary: "weekly", Start: start, End: start.Add(time.Hour), Key: "k",
+		Recurrence: []string{"RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=2"}}
+	mustInsert(t, cal, ev)
+	stored, _ := srv.Event("primary", "gs00080")
+	if stored.TimeZone != "America/Los_Angeles" || stored.Start != "2024-05-07T17:00:00-07:00" {
+		t.Errorf("stored %q %q", stored.TimeZone, stored.Start)
+	}
+	inst, err := cal.Instance(ctxT(t), "gs00080", start.AddDate(0, 0, 7), false)
+	if err != nil || inst.ID != "gs00080_20240515T000000Z" {
+		t.Errorf("second Tuesday: %+v %v", inst, err)
+	}
+	day := syncer.Event{ID: "gs00081", Summary: "off", Start: time.Date(2024, 5, 8, 0, 0, 0, 0, la), End: time.Date(2024, 5, 9, 0, 0, 0, 0, la), AllDay: true, Key: "k"}
+	got := mustInsert(t, cal, day)
+	if stored, _ := srv.Event("primary", "gs00081"); stored.Start != "2024-05-08" || !got.Start.Equal(day.Start) {
+		t.Errorf("all-day stored %q, read back %v", stored.Start, got.Start)
+	}
+	if _, err := gcal.New(ctxT(t), gcal.Config{ClientID: "a", ClientSecret: "b", RefreshToken: "c", TimeZone: "Mars/Olympus"}); err == nil {
+		t.Error("an unknown time zone was accepted")
+	}
+}

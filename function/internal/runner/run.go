@@ -59,6 +59,7 @@ func NewCalendar(s Settings, creds secret.Credentials, log *slog.Logger) (*gcal.
 		ClientSecret: creds.GoogleClientSecret,
 		RefreshToken: creds.GoogleRefreshToken,
 		CalendarID:   creds.CalendarID,
+		TimeZone:     creds.TimeZone,
 		TokenURL:     s.TokenURL,
 		Endpoint:     s.CalendarEndpoint,
 		Logger:       log,

@@ -61,6 +61,7 @@ func (m *mailbox) MarkProcessed(_ context.Context, uids []uint32) error {
 
 type world struct {
 	t    *testing.T
+	zone *time.Location // the user's Garoon time zone; nil: Asia/Tokyo
 	srv  *fake.CalendarServer
 	box  *mailbox
 	sent time.Time // the Date of the next mail
@@ -76,6 +77,13 @@ func newWorld(t *testing.T) *world {
 	return &world{t: t, srv: srv, box: &mailbox{done: map[uint32]bool{}}, sent: time.Date(2027, 5, 20, 9, 0, 0, 0, jst)}
 }
 
+func (w *world) zoneName() string {
+	if w.zone == nil {
+		return ""
+	}
+	return w.zone.String()
+}
+
 // calendar is the adapter over the fake; rt, when set, wraps its transport.
 func (w *world) calendar(rt http.RoundTripper) *gcal.Calendar {
 	w.t.Helper()
@@ -85,7 +93,7 @@ func (w *world) calendar(rt http.RoundTripper) *gcal.Calendar {
 	}
 	cal, err := gcal.New(context.Background(), gcal.Config{
 		ClientID: fake.CalendarClientID, ClientSecret: fake.CalendarClientSecret, RefreshToken: fake.CalendarRefreshToken,
-		TokenURL: w.srv.TokenURL, Endpoint: w.srv.Endpoint, HTTPClient: hc,
+		TokenURL: w.srv.TokenURL, Endpoint: w.srv.Endpoint, HTTPClient: hc, TimeZone: w.zoneName(),
 		Retry: gcal.Retry{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond},
 	})
 	if err != nil {
@@ -151,7 +159,7 @@ func (w *world) run(mod ...func(*syncer.Config)) *syncer.Report {
 }
 
 func (w *world) runWith(rt http.RoundTripper, mod ...func(*syncer.Config)) (*syncer.Report, error) {
-	cfg := syncer.Config{Lookback: 1000 * 24 * time.Hour, MaxDeletes: 10, Now: func() time.Time { return w.sent.Add(time.Hour) }}
+	cfg := syncer.Config{Lookback: 1000 * 24 * time.Hour, MaxDeletes: 10, Zone: w.zone, Now: func() time.Time { return w.sent.Add(time.Hour) }}
 	for _, m := range mod {
 		m(&cfg)
 	}
@@ -691,4 +699,33 @@ func TestGoogleEditEdges(t *testing.T) {
 	wantWeeks(t, w, firstWeek, nineWeeks)
 	wantLines(t, "around the split", w.seen("2027-06-28", "2027-07-12"), "06-29 10:00-11:00 定例", "07-06 10:00-11:00 定例（新）")
 	w.rerunChangesNothing()
+}
+
+// A user whose Garoon time zone is Los Angeles: a weekly Tuesday 17:00 is a
+// Wednesday in Tokyo and in UTC. The series is written in the user's zone,
+// so it stays on Tuesdays 17:00 across the end of daylight saving time
+// (2027-11-07), and "this only" finds the Tuesday's instance.
+func TestGoogleUserZone(t *testing.T) {
+	la, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		t.Skip("no time zone database:", err)
+	}
+	w := newWorld(t)
+	w.zone = la
+	w.mail("登録", "定例", "日時　　：毎週火曜日 17:00 ～ 18:00", "期間　　：2027年10月26日（火）～2027年11月16日（火）")
+	wantOps(t, w.run(), "create")
+	if ev := w.srv.Events(); len(ev) != 1 || ev[0].TimeZone != "America/Los_Angeles" {
+		t.Fatalf("series %+v", ev)
+	}
+	w.mail("変更", "定例", "日時　　：毎週火曜日 08:00 ～ 09:00", "期間　　：2027年11月09日（火）～2027年11月09日（火）")
+	wantOps(t, w.run(), "update")
+	var got []string
+	for _, ev := range w.srv.Occurrences("primary", time.Time{}, time.Time{}) {
+		s, _ := time.Parse(time.RFC3339, ev.Start)
+		got = append(got, s.In(la).Format("Mon 01-02 15:04"))
+	}
+	wantLines(t, "in Los Angeles", got, "Tue 10-26 17:00", "Tue 11-02 17:00", "Tue 11-09 08:00", "Tue 11-16 17:00")
+	if _, ok := w.srv.Event("primary", w.srv.Events()[0].ID+"_20271110T010000Z"); !ok {
+		t.Error("no exception named after the occurrence's UTC start (Nov 9 17:00 PST = Nov 10 01:00 UTC)")
+	}
 }

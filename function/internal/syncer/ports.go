@@ -30,8 +30,8 @@ type Event struct {
 	Summary     string
 	Description string
 	Location    string
-	// Start and End: instants for timed events; midnights in Asia/Tokyo for
-	// all-day events, End exclusive.
+	// Start and End: instants for timed events; midnights in the user's
+	// Garoon time zone for all-day events, End exclusive.
 	Start      time.Time
 	End        time.Time
 	AllDay     bool
