@@ -339,7 +339,7 @@ func (w *world) checkLogs() {
 		}
 	}
 	wantMetrics := []string{contract.MetricSeen, contract.MetricCreated, contract.MetricUpdated, contract.MetricDeleted,
-		contract.MetricIgnored, contract.MetricFailed, contract.MetricDuration, contract.MetricInvalidGrant}
+		contract.MetricIgnored, contract.MetricFailed, contract.MetricDuration, contract.MetricInvalidGrant, contract.MetricAttention}
 	slices.Sort(wantMetrics)
 	var emf, summaries int
 	for _, m := range jsonLines(logs) {

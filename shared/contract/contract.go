@@ -89,6 +89,9 @@ const (
 	MetricFailed       = "Failed"
 	MetricDuration     = "Duration"
 	MetricInvalidGrant = "InvalidGrant"
+	// MetricAttention counts repeating appointments kept and marked for a
+	// person's check (a delete Garoon's mail cannot scope).
+	MetricAttention = "Attention"
 )
 
 // StackName is the CloudFormation stack name of an environment.

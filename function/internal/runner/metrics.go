@@ -31,6 +31,7 @@ func WriteMetrics(w io.Writer, env string, rep *syncer.Report, runErr error, now
 		{contract.MetricIgnored, "Count", float64(rep.Ignored)},
 		{contract.MetricFailed, "Count", float64(rep.Failed)},
 		{contract.MetricInvalidGrant, "Count", float64(invalidGrant)},
+		{contract.MetricAttention, "Count", float64(rep.Attention)},
 		{contract.MetricDuration, "Milliseconds", float64(rep.Duration.Milliseconds())},
 	}
 	type metric struct {

@@ -282,7 +282,7 @@ func TestEveryRunTwiceSameCalendar(t *testing.T) {
 
 func TestWriteMetrics(t *testing.T) {
 	var buf bytes.Buffer
-	rep := &syncer.Report{Counts: syncer.Counts{Seen: 3, Created: 1, Ignored: 1, Failed: 1}, Duration: 1500 * time.Millisecond}
+	rep := &syncer.Report{Counts: syncer.Counts{Seen: 3, Created: 1, Ignored: 1, Failed: 1, Attention: 2}, Duration: 1500 * time.Millisecond}
 	if err := WriteMetrics(&buf, "prod", rep, fmt.Errorf("x: %w", syncer.ErrInvalidGrant), time.Unix(1700000000, 0)); err != nil {
 		t.Fatal(err)
 	}
@@ -296,12 +296,12 @@ func TestWriteMetrics(t *testing.T) {
 		t.Fatalf("%v", rec)
 	}
 	for _, m := range []string{contract.MetricSeen, contract.MetricCreated, contract.MetricUpdated, contract.MetricDeleted,
-		contract.MetricIgnored, contract.MetricFailed, contract.MetricInvalidGrant, contract.MetricDuration} {
+		contract.MetricIgnored, contract.MetricFailed, contract.MetricInvalidGrant, contract.MetricDuration, contract.MetricAttention} {
 		if _, ok := rec[m]; !ok {
 			t.Errorf("metric %s missing", m)
 		}
 	}
-	if rec[contract.MetricInvalidGrant] != 1.0 || rec[contract.MetricSeen] != 3.0 || rec[contract.MetricDuration] != 1500.0 {
+	if rec[contract.MetricInvalidGrant] != 1.0 || rec[contract.MetricSeen] != 3.0 || rec[contract.MetricDuration] != 1500.0 || rec[contract.MetricAttention] != 2.0 {
 		t.Errorf("values: %v", rec)
 	}
 }
