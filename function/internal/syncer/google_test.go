@@ -729,3 +729,19 @@ func TestGoogleUserZone(t *testing.T) {
 		t.Error("no exception named after the occurrence's UTC start (Nov 9 17:00 PST = Nov 10 01:00 UTC)")
 	}
 }
+
+// A crash after each candidate event of a tentative appointment, then a
+// rerun: every candidate once.
+func TestGoogleTentativeCrashAfterEachWrite(t *testing.T) {
+	want := []string{"06-02 13:00-14:00 [仮] 予算レビュー ?", "06-03 13:00-14:00 [仮] 予算レビュー ?", "06-04 13:00-14:00 [仮] 予算レビュー ?"}
+	for ok := range 3 {
+		w := newWorld(t)
+		w.tentative("登録", "06月02日（水）", "06月03日（木）", "06月04日（金）")
+		if _, err := w.runWith(&dying{ok: ok}); err == nil {
+			t.Errorf("crash after %d writes: the run did not fail", ok)
+		}
+		w.run()
+		wantLines(t, fmt.Sprintf("crash after %d writes, then a rerun", ok), w.seen("2027-06-01", "2027-06-07"), want...)
+		w.rerunChangesNothing()
+	}
+}
