@@ -13,7 +13,9 @@ import (
 )
 
 // table prints rows aligned by display width: Japanese characters take two
-// terminal cells, which text/tabwriter does not know.
+// terminal cells, which text/tabwriter does not know. A cell may hold
+// several lines ("\n"): the row then takes that many lines, the other cells
+// blank below their first.
 type table struct {
 	header []string
 	rows   [][]string
@@ -25,23 +27,61 @@ func (t *table) write(w io.Writer) {
 	widths := make([]int, len(t.header))
 	for _, r := range append([][]string{t.header}, t.rows...) {
 		for i, c := range r {
-			widths[i] = max(widths[i], cells(c))
+			for l := range strings.SplitSeq(c, "\n") {
+				widths[i] = max(widths[i], cells(l))
+			}
 		}
 	}
 	line := func(r []string) {
-		var b strings.Builder
+		split := make([][]string, len(r))
+		n := 1
 		for i, c := range r {
-			b.WriteString(c)
-			if i < len(r)-1 {
-				b.WriteString(strings.Repeat(" ", widths[i]-cells(c)+2))
-			}
+			split[i] = strings.Split(c, "\n")
+			n = max(n, len(split[i]))
 		}
-		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
+		for k := range n {
+			var b strings.Builder
+			for i := range r {
+				c := ""
+				if k < len(split[i]) {
+					c = split[i][k]
+				}
+				b.WriteString(c)
+				if i < len(r)-1 {
+					b.WriteString(strings.Repeat(" ", widths[i]-cells(c)+2))
+				}
+			}
+			fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
+		}
 	}
 	line(t.header)
 	for _, r := range t.rows {
 		line(r)
 	}
+}
+
+// wrap breaks s into lines of at most n cells, at spaces where it can, and
+// joins them with "\n": a long reason stays whole in a narrow column.
+func wrap(s string, n int) string {
+	var lines []string
+	for cells(s) > n {
+		// the longest prefix that fits, then back to its last space
+		cut, used := 0, 0
+		for i, r := range s {
+			c := cells(string(r))
+			if used+c > n {
+				break
+			}
+			used += c
+			cut = i + utf8.RuneLen(r)
+		}
+		if sp := strings.LastIndexByte(s[:cut], ' '); sp > 0 {
+			cut = sp
+		}
+		lines = append(lines, strings.TrimRight(s[:cut], " "))
+		s = strings.TrimLeft(s[cut:], " ")
+	}
+	return strings.Join(append(lines, s), "\n")
 }
 
 // cells is the number of terminal cells s takes.
@@ -118,7 +158,7 @@ func writeSteps(w io.Writer, rep *syncer.Report) {
 			title += " (繰り返し)"
 		}
 		t.add(fmt.Sprint(st.UID), string(st.Op), string(st.Kind), when(st.Start, st.End, st.AllDay),
-			clip(title, 28), shortID(st.EventID), clip(st.Reason, 60))
+			clip(title, 28), shortID(st.EventID), wrap(st.Reason, 60))
 	}
 	t.write(w)
 }

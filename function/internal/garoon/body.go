@@ -273,7 +273,7 @@ func (p *bodyParts) fillCandidates(n *Notice, ref time.Time, loc *time.Location)
 		ln := &p.candidates[k]
 		s, err := parseSlot(ln.text, p.lang, ref, loc)
 		if err != nil {
-			if _, _, ranged := splitRange(ln.text); ranged {
+			if _, _, ranged := splitRange(ln.text, p.lang); ranged {
 				return lineError(ln, err)
 			}
 			facility = strings.TrimSpace(ln.text)

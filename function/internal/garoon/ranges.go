@@ -31,10 +31,16 @@ type slot struct {
 var allDaySuffixes = [...]string{"（終日）", "（All day）", " (All day)", "（整天）", "?All day?"}
 
 // splitRange cuts "A ～ B" (spaces optional); right is "" without a
-// separator. In ISO-8859-1 and US-ASCII, which lack ～, Garoon writes "?"
-// instead (cb_mail_convert_encoding's substitute character).
-func splitRange(v string) (left, right string, ok bool) {
-	for _, sep := range [...]string{"～", "〜", "?"} {
+// separator. In ISO-8859-1 and US-ASCII, which lack ～ and are offered to
+// English users only, Garoon writes "?" instead (cb_mail_convert_encoding's
+// substitute character).
+func splitRange(v string, l *language) (left, right string, ok bool) {
+	seps := [...]string{"～", "〜", "?"}
+	n := 2
+	if l.code == langEN {
+		n = 3
+	}
+	for _, sep := range seps[:n] {
 		if i := strings.Index(v, sep); i >= 0 {
 			return strings.TrimRight(v[:i], " "), strings.TrimLeft(v[i+len(sep):], " "), true
 		}
@@ -101,7 +107,7 @@ func parseSlot(v string, l *language, ref time.Time, loc *time.Location) (slot, 
 			break
 		}
 	}
-	left, right, ranged := splitRange(v)
+	left, right, ranged := splitRange(v, l)
 	sp, err := readPoint(left, l)
 	if err != nil {
 		return slot{}, err
@@ -163,7 +169,7 @@ func parseSlot(v string, l *language, ref time.Time, loc *time.Location) (slot, 
 // parsePeriod reads a 期間 value, D～E: the appointment's own first and
 // last day, never converted to the recipient's zone.
 func parsePeriod(v string, l *language, ref time.Time) (first, last Date, err error) {
-	left, right, ranged := splitRange(v)
+	left, right, ranged := splitRange(v, l)
 	if !ranged {
 		return first, last, errors.New("no ～ between the first and the last day")
 	}

@@ -163,7 +163,7 @@ func parseRepeat(n *Notice, v string, first, last Date, l *language, loc *time.L
 		if !ok {
 			return fmt.Errorf("unexpected %q after the repeat condition", clip(rest))
 		}
-		left, right, ranged := splitRange(t)
+		left, right, ranged := splitRange(t, l)
 		if from, err = readTimeOnly(left); err != nil {
 			return err
 		}

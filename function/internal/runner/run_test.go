@@ -77,7 +77,7 @@ func (r *rig) deliver(tag, title, when string) {
 	raw := fmt.Sprintf("Date: Mon, 01 Jan 2024 09:%02d:%02d +0900\r\nFrom: no-reply@cybozu.com\r\nSubject: =?UTF-8?B?%s?=\r\n"+
 		"Message-ID: <m%d@test>\r\nX-Mailer: Cybozu(R) Garoon(R) Version 6.0.2\r\nContent-Type: text/plain; charset=UTF-8\r\n"+
 		"Content-Transfer-Encoding: base64\r\n\r\n%s\r\n", r.seq/60%60, r.seq%60,
-		base64.StdEncoding.EncodeToString([]byte("["+tag+"] 会議："+title)), r.seq, base64.StdEncoding.EncodeToString([]byte(body)))
+		base64.StdEncoding.EncodeToString([]byte("["+tag+"] 会議:"+title)), r.seq, base64.StdEncoding.EncodeToString([]byte(body)))
 	if err := r.imap.Append([]byte(raw), time.Now()); err != nil {
 		r.t.Fatal(err)
 	}
@@ -134,6 +134,29 @@ const (
 	jan15 = "2024年01月15日（月） 10:00 ～ 2024年01月15日（月） 11:00"
 	jan22 = "2024年01月22日（月） 14:00 ～ 2024年01月22日（月） 15:00"
 )
+
+// TestGaroonTimeZone: the secret's garoon_time_zone reaches the parser, so
+// a notice's times are read in the user's Garoon zone.
+func TestGaroonTimeZone(t *testing.T) {
+	for _, tc := range []struct{ zone, want string }{
+		{"", "2024-01-15T10:00:00+09:00"}, // default Asia/Tokyo
+		{"America/Los_Angeles", "2024-01-15T10:00:00-08:00"},
+	} {
+		r := newRig(t)
+		r.c.TimeZone = tc.zone
+		r.deliver("登録", "定例", jan15)
+		r.mustRun()
+		evs := r.cal.Events()
+		if len(evs) != 1 {
+			t.Fatalf("zone %q: events %v", tc.zone, r.events())
+		}
+		got, err := time.Parse(time.RFC3339, evs[0].Start)
+		want, _ := time.Parse(time.RFC3339, tc.want)
+		if err != nil || !got.Equal(want) {
+			t.Errorf("zone %q: start %s, want the instant %s", tc.zone, evs[0].Start, tc.want)
+		}
+	}
+}
 
 func TestStoryThroughTheRealAdapters(t *testing.T) {
 	r := newRig(t)
