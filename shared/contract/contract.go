@@ -65,7 +65,7 @@ const (
 	DefaultLookbackDays   = 14
 	DefaultMaxDeletes     = 10
 	DefaultTimeZone       = "Asia/Tokyo"
-	DefaultScheduleMinute = "0/15" // every 15 minutes
+	DefaultScheduleMinute = "0/5" // every 5 minutes, around the clock
 )
 
 // DeadlineReserve is how much of the Lambda's remaining time the engine keeps
