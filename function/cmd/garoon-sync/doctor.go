@@ -160,6 +160,13 @@ func diagnose(ctx context.Context, getenv func(string) string) []check {
 	if err == nil {
 		creds, err = src.Load(ctx)
 	}
+	if errors.Is(err, secret.ErrNoValue) {
+		// The deployed stack's state until the setup's last step: the
+		// function skips its runs (without alarming) until it is done.
+		add("secret", statusFail, err.Error(), "next step: `"+contract.FixFillSecret("<env>")+"`, then `garoon-sync secret check --env <env>`")
+		skipRest("gmail", "google", "calendar")
+		return out
+	}
 	if err != nil {
 		add("secret", statusFail, err.Error(), "fill it with `garoon-sync secret put --env <env>`, then `garoon-sync secret check --env <env>`")
 		skipRest("gmail", "google", "calendar")
@@ -266,7 +273,7 @@ func lastRunCheck(ctx context.Context, getenv func(string) string, env string, n
 	switch {
 	case errors.As(err, &notFound):
 		return check{name, statusSkip, "no log group " + group + ": the function has not run yet",
-			"deploy with `make deploy ENV=" + env + "`; the schedule runs it within 15 minutes"}
+			"deploy with `make deploy ENV=" + env + "`; the schedule runs it within 5 minutes"}
 	case err != nil:
 		return check{name, statusSkip, "cannot read " + group + ": " + err.Error(), "needs AWS credentials allowed logs:FilterLogEvents on it"}
 	case !found:
@@ -274,6 +281,9 @@ func lastRunCheck(ctx context.Context, getenv func(string) string, env string, n
 			"check the schedule: `aws scheduler get-schedule --name " + contract.FunctionName(env) + "`"}
 	}
 	when := run.Time.In(garoon.JST).Format("2006-01-02 15:04 MST") + " (" + ago(now.Sub(run.Time)) + ")"
+	if run.NotRun != "" {
+		return check{name, statusWarn, when + " skipped: " + run.NotRun, "`" + run.Fix + "`"}
+	}
 	if run.OK {
 		return check{name, statusOK, when + ": " + run.Brief(), ""}
 	}
@@ -304,9 +314,11 @@ func logsClient(ctx context.Context, getenv func(string) string) (*cloudwatchlog
 	}), nil
 }
 
-// summaryPattern finds the summary lines (runner.SummaryMessage and
-// runner.SummaryFailedMessage) in Lambda's JSON log format.
-var summaryPattern = fmt.Sprintf(`{ $.message = %q || $.message = %q }`, runner.SummaryMessage, runner.SummaryFailedMessage)
+// summaryPattern finds the summary lines (runner.SummaryMessage,
+// runner.SummaryFailedMessage and runner.SummarySkippedMessage) in Lambda's
+// JSON log format.
+var summaryPattern = fmt.Sprintf(`{ $.message = %q || $.message = %q || $.message = %q }`,
+	runner.SummaryMessage, runner.SummaryFailedMessage, runner.SummarySkippedMessage)
 
 // lastRun returns the newest summary line logged in group since since.
 func lastRun(ctx context.Context, client cloudwatchlogs.FilterLogEventsAPIClient, group string, since time.Time) (runner.LoggedRun, bool, error) {
