@@ -278,7 +278,8 @@ func lastRunCheck(ctx context.Context, getenv func(string) string, env string, n
 		return check{name, statusSkip, "cannot read " + group + ": " + err.Error(), "needs AWS credentials allowed logs:FilterLogEvents on it"}
 	case !found:
 		return check{name, statusWarn, fmt.Sprintf("no run logged in the last %d hours", int(lastRunWindow.Hours())),
-			"check the schedule: `aws scheduler get-schedule --name " + contract.FunctionName(env) + "`"}
+			// The stack puts the schedule in a group of its own, named like it.
+			"check the schedule: `aws scheduler get-schedule --group-name " + contract.FunctionName(env) + " --name " + contract.FunctionName(env) + "`"}
 	}
 	when := run.Time.In(garoon.JST).Format("2006-01-02 15:04 MST") + " (" + ago(now.Sub(run.Time)) + ")"
 	if run.NotRun != "" {

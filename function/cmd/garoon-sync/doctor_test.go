@@ -139,7 +139,7 @@ func TestDoctorFindsWhatIsWrong(t *testing.T) {
 	}
 	must(t, w.imap.Append([]byte("From: no-reply@cybozu.com\r\nSubject: weekly digest\r\nContent-Type: text/plain\r\n\r\nhello\r\n"), time.Now()))
 	checks, out, code := doctor(t, "--env", "demo")
-	if code != exitOK || checks["last run"].Status != statusWarn || !strings.Contains(checks["last run"].Fix, "aws scheduler get-schedule --name garoon-calendar-sync-demo") {
+	if code != exitOK || checks["last run"].Status != statusWarn || !strings.Contains(checks["last run"].Fix, "aws scheduler get-schedule --group-name garoon-calendar-sync-demo --name garoon-calendar-sync-demo") {
 		t.Errorf("no run yet: exit %d\n%s", code, out)
 	}
 	if d := checks["gmail"].Detail; !strings.Contains(d, "2 Garoon notices") || !strings.Contains(d, "1 other mails from the sender will be ignored") {
