@@ -53,6 +53,9 @@ actionlint:
 .PHONY: build
 build: ## reproducible arm64 Lambda bootstrap in dist/function/bootstrap
 	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build $(LAMBDA_FLAGS) -o dist/function/bootstrap ./function/cmd/bootstrap
+	@# Lambda runs the bootstrap as another user than the file's owner: it
+	@# must be world-executable whatever the umask (the asset zip keeps the mode).
+	chmod 0755 dist/function/bootstrap
 	@sha256sum dist/function/bootstrap
 
 # The CDK CLI pinned in package-lock.json. Stack names: contract.StackName.

@@ -2,6 +2,8 @@ module garoon-calendar-sync/function
 
 go 1.26.0
 
+toolchain go1.26.8
+
 require (
 	garoon-calendar-sync/shared v0.0.0
 	github.com/aws/aws-lambda-go v1.55.1

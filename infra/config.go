@@ -38,14 +38,27 @@ type EnvConfig struct {
 	LogLevel     string
 
 	LogRetentionDays int
-	AlarmEmail       string // "" subscribes nobody; the topic ARN is an output
-	Retain           bool   // keep the secret and the log group when the stack goes
-	Tags             map[string]string
+	// AlarmEmail receives the alarms; "" only when the environment opted
+	// out explicitly (cdk.json "alarmEmail": "none"): the alarms then
+	// change state and notify nobody.
+	AlarmEmail string
+	// ReservedConcurrency caps the function's concurrent runs; 0 reserves
+	// nothing (the default: see parseEnvironment).
+	ReservedConcurrency int
+	// DidNotRun is how long no invocation may last before the "did not run"
+	// alarm fires (default: didNotRunDefault of the schedule).
+	DidNotRun time.Duration
+	Retain    bool // keep the secret and the log group when the stack goes
+	Tags      map[string]string
 }
+
+// AlarmEmailNone is the cdk.json value of alarmEmail that deploys the
+// alarms without any subscriber, on purpose.
+const AlarmEmailNone = "none"
 
 // Schedule is when EventBridge Scheduler starts a run, as three fields of a
 // cron expression evaluated in contract.DefaultTimeZone. The defaults run
-// every 15 minutes around the clock; Hours "7-22" and WeekDays "MON-FRI"
+// every 5 minutes around the clock; Hours "7-22" and WeekDays "MON-FRI"
 // restrict runs to an active window.
 type Schedule struct {
 	Minute   string
@@ -63,17 +76,20 @@ const (
 // envJSON is the wire form of an environment in cdk.json. Pointers tell an
 // absent field from a zero value (maxDeletes 0 is meaningful).
 type envJSON struct {
-	Account          *string           `json:"account"`
-	Region           *string           `json:"region"`
-	Schedule         *scheduleJSON     `json:"schedule"`
-	TimeoutSeconds   *int              `json:"timeoutSeconds"`
-	LookbackDays     *int              `json:"lookbackDays"`
-	MaxDeletes       *int              `json:"maxDeletes"`
-	LogLevel         *string           `json:"logLevel"`
-	LogRetentionDays *int              `json:"logRetentionDays"`
-	AlarmEmail       *string           `json:"alarmEmail"`
-	RemovalPolicy    *string           `json:"removalPolicy"`
-	Tags             map[string]string `json:"tags"`
+	Account          *string       `json:"account"`
+	Region           *string       `json:"region"`
+	Schedule         *scheduleJSON `json:"schedule"`
+	TimeoutSeconds   *int          `json:"timeoutSeconds"`
+	LookbackDays     *int          `json:"lookbackDays"`
+	MaxDeletes       *int          `json:"maxDeletes"`
+	LogLevel         *string       `json:"logLevel"`
+	LogRetentionDays *int          `json:"logRetentionDays"`
+	AlarmEmail       *string       `json:"alarmEmail"`
+	// Pointers: absent is not 0 (0 would be refused, not taken as "none").
+	ReservedConcurrency *int              `json:"reservedConcurrency"`
+	DidNotRunMinutes    *int              `json:"didNotRunMinutes"`
+	RemovalPolicy       *string           `json:"removalPolicy"`
+	Tags                map[string]string `json:"tags"`
 }
 
 type scheduleJSON struct {
@@ -201,7 +217,7 @@ func parseEnvironment(name string, raw json.RawMessage) (EnvConfig, error) {
 		}
 	}
 	if err := checkCronField(cfg.Schedule.Minute, 0, 59, nil, true); err != nil {
-		return cfg, fmt.Errorf("schedule.minute %q: %w (e.g. %q: every 15 minutes)", cfg.Schedule.Minute, err, contract.DefaultScheduleMinute)
+		return cfg, fmt.Errorf("schedule.minute %q: %w (e.g. %q: every 5 minutes)", cfg.Schedule.Minute, err, contract.DefaultScheduleMinute)
 	}
 	if err := checkCronField(cfg.Schedule.Hours, 0, 23, nil, true); err != nil {
 		return cfg, fmt.Errorf("schedule.hours %q: %w (e.g. \"7-22\" or \"*\")", cfg.Schedule.Hours, err)
@@ -240,12 +256,31 @@ func parseEnvironment(name string, raw json.RawMessage) (EnvConfig, error) {
 		}
 		cfg.LogRetentionDays = *in.LogRetentionDays
 	}
-	if in.AlarmEmail != nil && *in.AlarmEmail != "" {
-		a, err := mail.ParseAddress(*in.AlarmEmail)
-		if err != nil || a.Address != *in.AlarmEmail {
-			return cfg, fmt.Errorf("alarmEmail %q: want a bare address such as ops@example.com, or \"\" for none", *in.AlarmEmail)
+	if in.ReservedConcurrency != nil {
+		// Lambda keeps a minimum of unreserved concurrency in the account
+		// (100, or 10 on a new account whose quota is 10) and refuses a
+		// reservation below it: "decreases account's
+		// UnreservedConcurrentExecution below its minimum value"
+		// (docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html).
+		// 0 would throttle every invocation: the function would never run.
+		if n := *in.ReservedConcurrency; n < 1 || n > 1000 {
+			return cfg, fmt.Errorf("reservedConcurrency %d: want 1 to 1000, or leave the field out to reserve nothing (0 would stop every run)", n)
 		}
-		cfg.AlarmEmail = *in.AlarmEmail
+		cfg.ReservedConcurrency = *in.ReservedConcurrency
+	}
+	gaps := scheduleGaps(cfg.Schedule)
+	if gaps.longest == 0 {
+		return cfg, fmt.Errorf("schedule %+v never runs", cfg.Schedule)
+	}
+	cfg.DidNotRun = didNotRunDefault(gaps)
+	if in.DidNotRunMinutes != nil {
+		d := time.Duration(*in.DidNotRunMinutes) * time.Minute
+		least := gaps.longest + gaps.shortest
+		if d < least || d > maxDidNotRun {
+			return cfg, fmt.Errorf("didNotRunMinutes %d: want %d to %d: at least the schedule's longest pause between two runs (%d minutes) plus one missed run, at most CloudWatch's 7-day evaluation range",
+				*in.DidNotRunMinutes, int(least.Minutes()), int(maxDidNotRun.Minutes()), int(gaps.longest.Minutes()))
+		}
+		cfg.DidNotRun = d
 	}
 	if in.RemovalPolicy != nil {
 		switch *in.RemovalPolicy {
@@ -268,6 +303,19 @@ func parseEnvironment(name string, raw json.RawMessage) (EnvConfig, error) {
 		}
 		cfg.Tags[k] = v
 	}
+	// Last: the one field every environment must set.
+	switch {
+	case in.AlarmEmail == nil || *in.AlarmEmail == "":
+		return cfg, fmt.Errorf("alarmEmail is missing: set context.environments.%s.alarmEmail in cdk.json to the address that receives this environment's alarms, or to %q to deploy alarms that notify nobody", name, AlarmEmailNone)
+	case *in.AlarmEmail == AlarmEmailNone:
+		cfg.AlarmEmail = ""
+	default:
+		a, err := mail.ParseAddress(*in.AlarmEmail)
+		if err != nil || a.Address != *in.AlarmEmail {
+			return cfg, fmt.Errorf("alarmEmail %q (context.environments.%s.alarmEmail in cdk.json): want a bare address such as ops@example.com, or %q for none", *in.AlarmEmail, name, AlarmEmailNone)
+		}
+		cfg.AlarmEmail = *in.AlarmEmail
+	}
 	return cfg, nil
 }
 
@@ -285,7 +333,7 @@ func decodeError(err error) error {
 		return fmt.Errorf("%s: want a %s, got a JSON %s", te.Field, te.Type, te.Value)
 	}
 	if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return fmt.Errorf("unknown field %s (known: account, region, schedule{minute, hours, weekDays}, timeoutSeconds, lookbackDays, maxDeletes, logLevel, logRetentionDays, alarmEmail, removalPolicy, tags)", f)
+		return fmt.Errorf("unknown field %s (known: account, region, schedule{minute, hours, weekDays}, timeoutSeconds, lookbackDays, maxDeletes, logLevel, logRetentionDays, alarmEmail, reservedConcurrency, didNotRunMinutes, removalPolicy, tags)", f)
 	}
 	return err
 }
@@ -312,11 +360,22 @@ var weekDayNumbers = map[string]int{"SUN": 1, "MON": 2, "TUE": 3, "WED": 4, "THU
 // "7-22"), each optionally with a step ("0/15", "*/10") when steps is set.
 // names lists symbolic values (MON…); values must lie in lo..hi.
 func checkCronField(field string, lo, hi int, names map[string]int, steps bool) error {
+	_, err := cronValues(field, lo, hi, names, steps)
+	return err
+}
+
+// cronValues is the set of values a valid cron field (see checkCronField)
+// matches, as lo..hi indexed booleans.
+func cronValues(field string, lo, hi int, names map[string]int, steps bool) ([]bool, error) {
+	set := make([]bool, hi+1)
 	if field == "*" {
-		return nil
+		for v := lo; v <= hi; v++ {
+			set[v] = true
+		}
+		return set, nil
 	}
 	if field == "" {
-		return errors.New("empty")
+		return nil, errors.New("empty")
 	}
 	value := func(s string) (int, error) {
 		if n, ok := names[strings.ToUpper(s)]; ok {
@@ -332,33 +391,44 @@ func checkCronField(field string, lo, hi int, names map[string]int, steps bool) 
 		return n, nil
 	}
 	for item := range strings.SplitSeq(field, ",") {
-		base, step, hasStep := strings.Cut(item, "/")
+		base, stepText, hasStep := strings.Cut(item, "/")
+		step := 1
 		if hasStep {
 			if !steps {
-				return fmt.Errorf("%q: steps (/) are not allowed here", item)
+				return nil, fmt.Errorf("%q: steps (/) are not allowed here", item)
 			}
-			n, err := strconv.Atoi(step)
+			n, err := strconv.Atoi(stepText)
 			if err != nil || n < 1 || n > hi {
-				return fmt.Errorf("%q: the step must be a number 1-%d", item, hi)
+				return nil, fmt.Errorf("%q: the step must be a number 1-%d", item, hi)
 			}
-			if base == "*" {
-				continue
-			}
+			step = n
 		}
-		from, to, isRange := strings.Cut(base, "-")
-		a, err := value(from)
-		if err != nil {
-			return err
-		}
-		if isRange {
-			b, err := value(to)
+		from, to := lo, hi
+		if base != "*" {
+			first, last, isRange := strings.Cut(base, "-")
+			a, err := value(first)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			if a > b {
-				return fmt.Errorf("%q: the range runs backwards", item)
+			from, to = a, a
+			if hasStep {
+				// "0/15": from 0 to the end of the range, every 15.
+				to = hi
 			}
+			if isRange {
+				b, err := value(last)
+				if err != nil {
+					return nil, err
+				}
+				if a > b {
+					return nil, fmt.Errorf("%q: the range runs backwards", item)
+				}
+				to = b
+			}
+		}
+		for v := from; v <= to; v += step {
+			set[v] = true
 		}
 	}
-	return nil
+	return set, nil
 }

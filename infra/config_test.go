@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -19,7 +20,7 @@ func parseJSON(t *testing.T, s string) ([]EnvConfig, error) {
 }
 
 func TestParseDefaults(t *testing.T) {
-	cfgs, err := parseJSON(t, `{"qa": {}}`)
+	cfgs, err := parseJSON(t, `{"qa": {"alarmEmail": "none"}}`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +29,8 @@ func TestParseDefaults(t *testing.T) {
 		got.Schedule != (Schedule{contract.DefaultScheduleMinute, "*", "*"}) ||
 		got.Timeout != 2*time.Minute || got.LookbackDays != contract.DefaultLookbackDays ||
 		got.MaxDeletes != contract.DefaultMaxDeletes || got.LogLevel != "info" ||
-		got.LogRetentionDays != 30 || got.AlarmEmail != "" || !got.Retain || len(got.Tags) != 0 {
+		got.LogRetentionDays != 30 || got.AlarmEmail != "" || !got.Retain || len(got.Tags) != 0 ||
+		got.ReservedConcurrency != 0 || got.DidNotRun != 15*time.Minute {
 		t.Errorf("defaults: %+v", got)
 	}
 }
@@ -39,8 +41,8 @@ func TestParseFull(t *testing.T) {
 		"schedule": {"minute": "5,35", "hours": "7-22", "weekDays": "MON-FRI"},
 		"timeoutSeconds": 300, "lookbackDays": 30, "maxDeletes": 0, "logLevel": "warn",
 		"logRetentionDays": 731, "alarmEmail": "ops@example.com", "removalPolicy": "destroy",
-		"tags": {"CostCenter": "42"}
-	}, "dev": {"maxDeletes": -1}}`)
+		"tags": {"CostCenter": "42"}, "reservedConcurrency": 1, "didNotRunMinutes": 4320
+	}, "dev": {"maxDeletes": -1, "alarmEmail": "none"}}`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +56,8 @@ func TestParseFull(t *testing.T) {
 	if p.Account != "123456789012" || p.Region != "ap-northeast-1" ||
 		p.Schedule != (Schedule{"5,35", "7-22", "MON-FRI"}) || p.Timeout != 5*time.Minute ||
 		p.LookbackDays != 30 || p.MaxDeletes != 0 || p.LogLevel != "warn" || p.LogRetentionDays != 731 ||
-		p.AlarmEmail != "ops@example.com" || p.Retain || p.Tags["CostCenter"] != "42" {
+		p.AlarmEmail != "ops@example.com" || p.Retain || p.Tags["CostCenter"] != "42" ||
+		p.ReservedConcurrency != 1 || p.DidNotRun != 72*time.Hour {
 		t.Errorf("prod: %+v", p)
 	}
 }
@@ -86,10 +89,18 @@ func TestParseErrors(t *testing.T) {
 		{"max deletes", `{"dev": {"maxDeletes": -2}}`, []string{"maxDeletes -2"}},
 		{"log level", `{"dev": {"logLevel": "verbose"}}`, []string{`logLevel "verbose"`}},
 		{"retention", `{"prod": {"logRetentionDays": 100}}`, []string{`environment "prod"`, "logRetentionDays 100", "CloudWatch Logs accepts only 1, 3, 5, 7, 14, 30, 60, 90,"}},
-		{"alarm email", `{"prod": {"alarmEmail": "Ops <ops@example.com>"}}`, []string{`alarmEmail "Ops <ops@example.com>"`}},
-		{"removal policy", `{"prod": {"removalPolicy": "snapshot"}}`, []string{`removalPolicy "snapshot"`}},
-		{"reserved tag", `{"prod": {"tags": {"Environment": "x"}}}`, []string{"tags.Environment", "sets this tag itself"}},
-		{"aws tag", `{"prod": {"tags": {"aws:foo": "x"}}}`, []string{`tags key "aws:foo"`}},
+		{"alarm email", `{"prod": {"alarmEmail": "Ops <ops@example.com>"}}`, []string{`alarmEmail "Ops <ops@example.com>"`, "context.environments.prod.alarmEmail"}},
+		// Where to put it, and how to opt out, in the message.
+		{"no alarm email", `{"prod": {}}`, []string{`environment "prod"`, "alarmEmail is missing", "set context.environments.prod.alarmEmail in cdk.json", `"none"`}},
+		{"empty alarm email", `{"prod": {"alarmEmail": ""}}`, []string{"alarmEmail is missing", "context.environments.prod.alarmEmail"}},
+		{"reserved concurrency 0", `{"dev": {"reservedConcurrency": 0}}`, []string{"reservedConcurrency 0", "leave the field out"}},
+		{"reserved concurrency", `{"dev": {"reservedConcurrency": 1001}}`, []string{"reservedConcurrency 1001"}},
+		{"did not run too short", `{"dev": {"didNotRunMinutes": 9}}`, []string{"didNotRunMinutes 9", "want 10 to 10080", "longest pause between two runs (5 minutes)"}},
+		{"did not run weekend", `{"dev": {"schedule": {"hours": "7-22", "weekDays": "MON-FRI"}, "didNotRunMinutes": 600}}`, []string{"didNotRunMinutes 600", "(3365 minutes)"}},
+		{"did not run too long", `{"dev": {"didNotRunMinutes": 10081}}`, []string{"didNotRunMinutes 10081", "7-day"}},
+		{"removal policy", `{"prod": {"removalPolicy": "snapshot", "alarmEmail": "none"}}`, []string{`removalPolicy "snapshot"`}},
+		{"reserved tag", `{"prod": {"tags": {"Environment": "x"}, "alarmEmail": "none"}}`, []string{"tags.Environment", "sets this tag itself"}},
+		{"aws tag", `{"prod": {"tags": {"aws:foo": "x"}, "alarmEmail": "none"}}`, []string{`tags key "aws:foo"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := parseJSON(t, tc.input)
@@ -112,7 +123,7 @@ func TestParseMissingContext(t *testing.T) {
 }
 
 func TestSelectEnvironments(t *testing.T) {
-	cfgs, err := parseJSON(t, `{"dev": {}, "prod": {}}`)
+	cfgs, err := parseJSON(t, `{"dev": {"alarmEmail": "none"}, "prod": {"alarmEmail": "none"}}`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,8 +144,14 @@ func TestSelectEnvironments(t *testing.T) {
 func TestProjectConfig(t *testing.T) {
 	cfgs := cdkConfigs(t)
 	dev, prod := findConfig(t, cfgs, "dev"), findConfig(t, cfgs, "prod")
-	if dev.Schedule.Minute != contract.DefaultScheduleMinute || prod.Schedule.Minute != contract.DefaultScheduleMinute {
-		t.Errorf("schedules: dev %+v prod %+v, want every 15 minutes", dev.Schedule, prod.Schedule)
+	// Every 5 minutes around the clock: a notice sent on Friday evening
+	// must not wait until Monday.
+	every5 := Schedule{"0/5", "*", "*"}
+	if dev.Schedule != every5 || prod.Schedule != every5 || contract.DefaultScheduleMinute != "0/5" {
+		t.Errorf("schedules: dev %+v prod %+v default minute %q, want %+v", dev.Schedule, prod.Schedule, contract.DefaultScheduleMinute, every5)
+	}
+	if dev.ReservedConcurrency != 0 || prod.ReservedConcurrency != 0 {
+		t.Error("cdk.json must not reserve concurrency by default (a new account's quota of 10 refuses any reservation)")
 	}
 	if !prod.Retain {
 		t.Error("prod must retain its secret and logs")
@@ -142,5 +159,57 @@ func TestProjectConfig(t *testing.T) {
 	ctx := cdkContext(t)
 	if ctx["cli-telemetry"] != false {
 		t.Error(`cdk.json: "cli-telemetry": false must be inside "context"`)
+	}
+}
+
+// TestScheduleGaps: the pauses the "did not run" alarm must wait out.
+func TestScheduleGaps(t *testing.T) {
+	for _, tc := range []struct {
+		s                 Schedule
+		shortest, longest time.Duration
+	}{
+		{Schedule{"0/5", "*", "*"}, 5 * time.Minute, 5 * time.Minute},
+		{Schedule{"*/10", "*", "*"}, 10 * time.Minute, 10 * time.Minute},
+		{Schedule{"5,35", "*", "*"}, 30 * time.Minute, 30 * time.Minute},
+		{Schedule{"0/20", "8,12", "*"}, 20 * time.Minute, 20*time.Hour - 40*time.Minute},
+		// Friday 22:45 to Monday 07:00.
+		{Schedule{"0/15", "7-22", "MON-FRI"}, 15 * time.Minute, 56*time.Hour + 15*time.Minute},
+		{Schedule{"0", "9", "SUN"}, 7 * 24 * time.Hour, 7 * 24 * time.Hour},
+	} {
+		g := scheduleGaps(tc.s)
+		if g.shortest != tc.shortest || g.longest != tc.longest {
+			t.Errorf("%+v: gaps %v..%v, want %v..%v", tc.s, g.shortest, g.longest, tc.shortest, tc.longest)
+		}
+	}
+}
+
+func TestCronValues(t *testing.T) {
+	for _, tc := range []struct {
+		field string
+		want  []int
+	}{
+		{"0/15", []int{0, 15, 30, 45}},
+		{"*/20", []int{0, 20, 40}},
+		{"10-20/5", []int{10, 15, 20}},
+		{"5,35", []int{5, 35}},
+		{"58-59", []int{58, 59}},
+	} {
+		set, err := cronValues(tc.field, 0, 59, nil, true)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.field, err)
+		}
+		var got []int
+		for v, ok := range set {
+			if ok {
+				got = append(got, v)
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("%s: %v, want %v", tc.field, got, tc.want)
+		}
+	}
+	days, err := cronValues("MON-FRI", 1, 7, weekDayNumbers, false)
+	if err != nil || days[1] || !days[2] || !days[6] || days[7] {
+		t.Errorf("MON-FRI: %v %v", days, err)
 	}
 }

@@ -2,6 +2,8 @@ module garoon-calendar-sync/infra
 
 go 1.26.0
 
+toolchain go1.26.8
+
 require (
 	garoon-calendar-sync/shared v0.0.0
 	github.com/aws/aws-cdk-go/awscdk/v2 v2.275.0

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
@@ -55,9 +56,16 @@ func NewSyncStack(scope constructs.Construct, id string, props *SyncStackProps) 
 		RemovalPolicy: removal,
 	})
 	// The L2 construct would have CloudFormation generate a random password
-	// as the value. Without GenerateSecretString the secret starts empty: no
-	// value in the template, and a clear "no value" error until someone
-	// fills it.
+	// as the value. Without GenerateSecretString (and without SecretString)
+	// CloudFormation creates the secret with no version at all
+	// (docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-secret.html;
+	// CreateSecret creates the AWSCURRENT version only "If you include
+	// SecretString or SecretBinary",
+	// docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html).
+	// No value in the template; until someone fills it, GetSecretValue
+	// answers ResourceNotFoundException "can't find the specified secret
+	// value for staging label: AWSCURRENT", which the function reports as
+	// "no value yet" (secret.ErrNoValue) without failing the run.
 	secret.Node().DefaultChild().(awssecretsmanager.CfnSecret).AddPropertyDeletionOverride(jsii.String("GenerateSecretString"))
 	cdknag.NagSuppressions_AddResourceSuppressions(secret, &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-SMG4"),
@@ -108,8 +116,14 @@ func NewSyncStack(scope constructs.Construct, id string, props *SyncStackProps) 
 		LogGroup:     logGroup,
 		MemorySize:   jsii.Number(128),
 		Timeout:      awscdk.Duration_Seconds(jsii.Number(cfg.Timeout.Seconds())),
-		// One run at a time: two overlapping runs would be safe, but useless.
-		ReservedConcurrentExecutions: jsii.Number(1),
+		// No reservation unless the environment asks for one: a new
+		// account's concurrency quota is 10, and any reservation there fails
+		// the deploy ("decreases account's UnreservedConcurrentExecution
+		// below its minimum value of [10]",
+		// docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html).
+		// Overlapping runs are safe (the sync is idempotent), and a run lasts
+		// seconds against a schedule of minutes.
+		ReservedConcurrentExecutions: reservedConcurrency(cfg.ReservedConcurrency),
 		// The schedule is the retry: the next run, minutes later, picks up
 		// whatever a failed run left. Lambda's own retries would only repeat
 		// the failure and count it three times.
@@ -119,7 +133,7 @@ func NewSyncStack(scope constructs.Construct, id string, props *SyncStackProps) 
 		// by the application log level.
 		LoggingFormat:         awslambda.LoggingFormat_JSON,
 		ApplicationLogLevelV2: applicationLogLevel(cfg.LogLevel),
-		SystemLogLevelV2:      awslambda.SystemLogLevel_WARN,
+		SystemLogLevelV2:      systemLogLevel(cfg.LogLevel),
 		Environment: &map[string]*string{
 			contract.EnvSecretID:     secret.SecretArn(),
 			contract.EnvEnvironment:  jsii.String(cfg.Name),
@@ -139,34 +153,40 @@ func NewSyncStack(scope constructs.Construct, id string, props *SyncStackProps) 
 		Reason: jsii.String("This queue is itself the dead-letter queue of the schedule; its depth is alarmed on."),
 	}}, jsii.Bool(false))
 
-	// The scheduler's role may be assumed only on behalf of this one
-	// schedule (confused-deputy guard). The target adds its rights: invoke
-	// the function, send to the dead-letter queue.
-	schedulerRole := awsiam.NewRole(stack, jsii.String("SchedulerRole"), &awsiam.RoleProps{
-		AssumedBy: awsiam.NewServicePrincipal(jsii.String("scheduler.amazonaws.com"), &awsiam.ServicePrincipalOpts{
-			Conditions: &map[string]any{"StringEquals": map[string]any{
-				"aws:SourceAccount": stack.Account(),
-				"aws:SourceArn": stack.FormatArn(&awscdk.ArnComponents{
-					Service:      jsii.String("scheduler"),
-					Resource:     jsii.String("schedule"),
-					ResourceName: jsii.String("default/" + name),
-				}),
-			}},
-		}),
-		Description: jsii.String("EventBridge Scheduler: starts the garoon-calendar-sync " + cfg.Name + " function"),
+	// The schedule gets a group of its own, so that Scheduler's metrics,
+	// which exist per group only (dimension ScheduleGroup,
+	// docs.aws.amazon.com/scheduler/latest/UserGuide/monitoring-cloudwatch.html),
+	// count this schedule and no other in the account. The group holds
+	// nothing but this stack's schedule: it goes with the stack.
+	group := awsscheduler.NewScheduleGroup(stack, jsii.String("ScheduleGroup"), &awsscheduler.ScheduleGroupProps{
+		ScheduleGroupName: jsii.String(name),
+		RemovalPolicy:     awscdk.RemovalPolicy_DESTROY,
 	})
-	awsscheduler.NewSchedule(stack, jsii.String("Schedule"), &awsscheduler.ScheduleProps{
-		ScheduleName: jsii.String(name),
-		Description:  jsii.String("Starts a garoon-calendar-sync " + cfg.Name + " run"),
-		Schedule:     awsscheduler.ScheduleExpression_Cron(cronOptions(cfg.Schedule)),
+	// No Role: the target construct creates the execution role, trusting
+	// scheduler.amazonaws.com under aws:SourceAccount = this account and
+	// aws:SourceArn = the schedule GROUP's ARN, which is what Scheduler
+	// presents when it assumes the role ("must be your EventBridge
+	// Scheduler schedule group ARN ... Do not scope the aws:SourceArn
+	// statement to a specific schedule",
+	// docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html).
+	// It grants that role lambda:InvokeFunction on the function and
+	// sqs:SendMessage on the dead-letter queue. TestSchedulerTrust pins the
+	// condition.
+	schedule := awsscheduler.NewSchedule(stack, jsii.String("Schedule"), &awsscheduler.ScheduleProps{
+		ScheduleName:  jsii.String(name),
+		ScheduleGroup: group,
+		Description:   jsii.String("Starts a garoon-calendar-sync " + cfg.Name + " run"),
+		Schedule:      awsscheduler.ScheduleExpression_Cron(cronOptions(cfg.Schedule)),
 		Target: awsschedulertargets.NewLambdaInvoke(fn, &awsschedulertargets.ScheduleTargetBaseProps{
 			DeadLetterQueue: dlq,
 			RetryAttempts:   jsii.Number(2),
 			MaxEventAge:     awscdk.Duration_Hours(jsii.Number(1)),
-			Role:            schedulerRole,
 		}),
 	})
-	cdknag.NagSuppressions_AddResourceSuppressions(schedulerRole.Node().FindChild(jsii.String("DefaultPolicy")), &[]*cdknag.NagPackSuppression{{
+	// The schedule names its group by name, not by reference: without this
+	// CloudFormation would not know to create the group first.
+	schedule.Node().AddDependency(group)
+	cdknag.NagSuppressions_AddResourceSuppressions(schedulerRolePolicy(stack), &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-IAM5"),
 		Reason: jsii.String("lambda:InvokeFunction on <function ARN>:* is how the Scheduler target grants invoking the function's versions and aliases; " +
 			"the wildcard covers qualifiers of this one function only."),
@@ -184,6 +204,7 @@ func NewSyncStack(scope constructs.Construct, id string, props *SyncStackProps) 
 		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(cfg.AlarmEmail), nil))
 	}
 
+	period, periods := didNotRunPeriods(cfg.DidNotRun)
 	alarms := []awscloudwatch.Alarm{
 		newAlarm(stack, "ErrorsAlarm", name+"-errors", fn.MetricErrors(&awscloudwatch.MetricOptions{
 			Period:    awscdk.Duration_Minutes(jsii.Number(15)),
@@ -191,12 +212,6 @@ func NewSyncStack(scope constructs.Construct, id string, props *SyncStackProps) 
 		}), fmt.Sprintf("A garoon-calendar-sync %s run failed. Run `%s` to see what is wrong, or read the run's summary line (its fix field names the command): "+
 			"aws logs tail %s --since 1h --filter-pattern ERROR. Nothing is lost: the next run retries every notice that was not applied.",
 			cfg.Name, contract.FixDiagnose(cfg.Name), logGroupName)),
-		newAlarm(stack, "DeadLetterAlarm", name+"-schedule-dlq", dlq.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
-			Period:    awscdk.Duration_Minutes(jsii.Number(5)),
-			Statistic: jsii.String("Maximum"),
-		}), fmt.Sprintf("EventBridge Scheduler could not start the function %s (after retries). "+
-			"The messages in the schedule's dead-letter queue carry the error: aws sqs receive-message --message-attribute-names All --queue-url %s . "+
-			"Fix the cause (function deleted, throttled, or the scheduler role changed), then purge the queue.", name, *dlq.QueueUrl())),
 		newAlarm(stack, "InvalidGrantAlarm", name+"-invalid-grant", awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
 			Namespace:     jsii.String(contract.MetricNamespace),
 			MetricName:    jsii.String(contract.MetricInvalidGrant),
@@ -205,6 +220,45 @@ func NewSyncStack(scope constructs.Construct, id string, props *SyncStackProps) 
 			Statistic:     jsii.String("Sum"),
 		}), fmt.Sprintf("Google refused the refresh token (invalid_grant: revoked, expired or the password changed); no event is synced until it is replaced. "+
 			"Fix: %s", contract.FixInvalidGrant(cfg.Name))),
+		// Scheduler gave a run up after its retries (the function deleted,
+		// throttled or not invocable, the role changed). Lambda's own
+		// metrics cannot see this: the function never started.
+		// InvocationDroppedCount: "Emitted when EventBridge Scheduler stops
+		// attempting to invoke the target after a schedule's retry policy
+		// has been exhausted" (monitoring-cloudwatch.html above); the
+		// library's ScheduleGroup.MetricDropped names it with the group
+		// dimension.
+		newAlarm(stack, "ScheduleDroppedAlarm", name+"-schedule-dropped", group.MetricDropped(&awscloudwatch.MetricOptions{
+			Period:    awscdk.Duration_Minutes(jsii.Number(15)),
+			Statistic: jsii.String("Sum"),
+		}), fmt.Sprintf("EventBridge Scheduler could not deliver a scheduled run to the function %s after its retries, so that run did not happen. "+
+			"The schedule's dead-letter queue holds the undelivered events with the error that stopped them: "+
+			"aws sqs receive-message --message-attribute-names All --queue-url %s . "+
+			"Fix the cause (function deleted or renamed, its permissions or the scheduler role changed), then purge the queue. "+
+			"Nothing is lost: the next run picks up every notice still waiting.", name, *dlq.QueueUrl())),
+		// Fires when the function has not been invoked for cfg.DidNotRun,
+		// whatever the reason: the schedule disabled or deleted, its role
+		// broken (Scheduler then cannot even write to the dead-letter
+		// queue), the function throttled. Lambda publishes Invocations only
+		// for minutes with invocations, so "no data" is the signal: missing
+		// data breaches.
+		awscloudwatch.NewAlarm(stack, jsii.String("DidNotRunAlarm"), &awscloudwatch.AlarmProps{
+			AlarmName: jsii.String(name + "-did-not-run"),
+			AlarmDescription: jsii.String(fmt.Sprintf("The function %s has not been invoked for %s, although its schedule (%s, Asia/Tokyo) should have started it. "+
+				"Check the schedule: aws scheduler get-schedule --group-name %s --name %s (State ENABLED?); "+
+				"the dead-letter queue for delivery errors: aws sqs receive-message --message-attribute-names All --queue-url %s ; "+
+				"then `%s`. Nothing is lost while it does not run: the next run picks up every notice within the lookback window.",
+				name, humanDuration(cfg.DidNotRun), cronText(cfg.Schedule), name, name, *dlq.QueueUrl(), contract.FixDiagnose(cfg.Name))),
+			Metric: fn.MetricInvocations(&awscloudwatch.MetricOptions{
+				Period:    awscdk.Duration_Minutes(jsii.Number(period.Minutes())),
+				Statistic: jsii.String("Sum"),
+			}),
+			Threshold:          jsii.Number(1),
+			ComparisonOperator: awscloudwatch.ComparisonOperator_LESS_THAN_THRESHOLD,
+			EvaluationPeriods:  jsii.Number(float64(periods)),
+			DatapointsToAlarm:  jsii.Number(float64(periods)),
+			TreatMissingData:   awscloudwatch.TreatMissingData_BREACHING,
+		}),
 	}
 	action := awscloudwatchactions.NewSnsAction(topic)
 	alarmArns := make([]*string, len(alarms))
@@ -225,6 +279,18 @@ func NewSyncStack(scope constructs.Construct, id string, props *SyncStackProps) 
 			"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()},
 		},
 	}))
+
+	// Synth succeeds either way; these say what a deploy would lack.
+	if cfg.AlarmEmail == "" {
+		awscdk.Annotations_Of(stack).AddWarningV2(jsii.String(warnNoAlarmEmail), jsii.String(fmt.Sprintf(
+			"%s: alarmEmail is %q: its alarms notify nobody. Set context.environments.%s.alarmEmail in cdk.json to an address (and confirm the subscription mail), "+
+				"or subscribe to the AlarmTopicArn output yourself.", cfg.Name, AlarmEmailNone, cfg.Name)))
+	}
+	if cfg.Retain && cfg.Account == "" {
+		awscdk.Annotations_Of(stack).AddWarningV2(jsii.String(warnNoAccount), jsii.String(fmt.Sprintf(
+			"%s: no account is pinned, so it deploys to whichever account the CLI's credentials belong to. "+
+				"Set context.environments.%s.account in cdk.json to the 12-digit account ID (aws sts get-caller-identity).", cfg.Name, cfg.Name)))
+	}
 
 	tags := awscdk.Tags_Of(stack)
 	tags.Add(jsii.String(tagProject), jsii.String(projectName), nil)
@@ -260,8 +326,62 @@ func cronOptions(s Schedule) *awsscheduler.CronOptionsWithTimezone {
 	return o
 }
 
-// newAlarm alarms as soon as one period's value reaches 1. Missing data
-// (no run in an inactive window, an empty queue) is fine.
+// IDs of the warnings NewSyncStack attaches to a stack.
+const (
+	warnNoAlarmEmail = "garoon-calendar-sync:noAlarmEmail"
+	warnNoAccount    = "garoon-calendar-sync:noAccount"
+)
+
+// schedulerRolePolicy is the default policy of the execution role that the
+// Scheduler target construct creates (id "SchedulerRoleForTarget-<hash>").
+func schedulerRolePolicy(stack awscdk.Stack) constructs.IConstruct {
+	for _, c := range *stack.Node().Children() {
+		if strings.HasPrefix(*c.Node().Id(), "SchedulerRoleForTarget-") {
+			return c.Node().FindChild(jsii.String("DefaultPolicy"))
+		}
+	}
+	panic("the Scheduler target created no role")
+}
+
+func reservedConcurrency(n int) *float64 {
+	if n == 0 {
+		return nil
+	}
+	return jsii.Number(float64(n))
+}
+
+// cronText is the schedule as its three fields, for alarm texts.
+func cronText(s Schedule) string {
+	return fmt.Sprintf("minute %s, hours %s, days %s", s.Minute, s.Hours, s.WeekDays)
+}
+
+// humanDuration is a whole number of minutes, hours or days, as in "15
+// minutes" or "2 days 10 hours".
+func humanDuration(d time.Duration) string {
+	m := int(d.Minutes())
+	unit := func(n int, one string) string {
+		if n == 1 {
+			return "1 " + one
+		}
+		return strconv.Itoa(n) + " " + one + "s"
+	}
+	var parts []string
+	if days := m / (24 * 60); days > 0 {
+		parts = append(parts, unit(days, "day"))
+	}
+	if h := m / 60 % 24; h > 0 {
+		parts = append(parts, unit(h, "hour"))
+	}
+	if mm := m % 60; mm > 0 || len(parts) == 0 {
+		parts = append(parts, unit(mm, "minute"))
+	}
+	return strings.Join(parts, " ")
+}
+
+// newAlarm alarms as soon as one period's value reaches 1. Missing data is
+// fine: these metrics exist only when something went wrong (the function
+// publishes InvalidGrant only when it is 1; Scheduler and Lambda publish no
+// zero datapoints for minutes without drops or invocations).
 func newAlarm(scope constructs.Construct, id, name string, metric awscloudwatch.IMetric, description string) awscloudwatch.Alarm {
 	return awscloudwatch.NewAlarm(scope, jsii.String(id), &awscloudwatch.AlarmProps{
 		AlarmName:          jsii.String(name),
@@ -272,6 +392,19 @@ func newAlarm(scope constructs.Construct, id, name string, metric awscloudwatch.
 		EvaluationPeriods:  jsii.Number(1),
 		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
 	})
+}
+
+// systemLogLevel: Lambda's own lines (START, END, and REPORT with the
+// billed duration, max memory used and init duration) at INFO where the
+// application logs at debug (dev); WARN elsewhere, which keeps only
+// platform warnings and errors such as timeouts and out-of-memory, and
+// saves three lines per run of log ingestion
+// (docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html).
+func systemLogLevel(level string) awslambda.SystemLogLevel {
+	if level == "debug" {
+		return awslambda.SystemLogLevel_INFO
+	}
+	return awslambda.SystemLogLevel_WARN
 }
 
 // applicationLogLevel maps the validated config level to Lambda's.

@@ -237,7 +237,7 @@ func TestSnapshots(t *testing.T) {
 // more of a kind, is a change a reviewer should see in this test too.
 func TestResourceList(t *testing.T) {
 	want := []string{
-		"AWS::CloudWatch::Alarm", "AWS::CloudWatch::Alarm", "AWS::CloudWatch::Alarm",
+		"AWS::CloudWatch::Alarm", "AWS::CloudWatch::Alarm", "AWS::CloudWatch::Alarm", "AWS::CloudWatch::Alarm",
 		"AWS::IAM::Policy",
 		"AWS::IAM::Role", "AWS::IAM::Role",
 		"AWS::Lambda::EventInvokeConfig",
@@ -248,6 +248,7 @@ func TestResourceList(t *testing.T) {
 		"AWS::SQS::Queue",
 		"AWS::SQS::QueuePolicy",
 		"AWS::Scheduler::Schedule",
+		"AWS::Scheduler::ScheduleGroup",
 		"AWS::SecretsManager::Secret",
 	}
 	for _, s := range stacks(t) {
@@ -317,13 +318,13 @@ func TestFunction(t *testing.T) {
 				"Handler":                      "bootstrap",
 				"MemorySize":                   128,
 				"Timeout":                      s.cfg.Timeout.Seconds(),
-				"ReservedConcurrentExecutions": 1,
+				"ReservedConcurrentExecutions": assertions.Match_Absent(),
 				"Role":                         getAtt(roleID, "Arn"),
 				"LoggingConfig": map[string]any{
 					"LogGroup":            ref(logGroupID),
 					"LogFormat":           "JSON",
 					"ApplicationLogLevel": strings.ToUpper(s.cfg.LogLevel),
-					"SystemLogLevel":      "WARN",
+					"SystemLogLevel":      map[bool]string{true: "INFO", false: "WARN"}[s.cfg.LogLevel == "debug"],
 				},
 				"Environment": map[string]any{"Variables": map[string]any{
 					contract.EnvSecretID:     ref(secretID),
@@ -337,6 +338,43 @@ func TestFunction(t *testing.T) {
 		check(t, s.cfg.Name+" no Lambda retries", func() {
 			s.tpl.HasResourceProperties(jsii.String("AWS::Lambda::EventInvokeConfig"), map[string]any{"MaximumRetryAttempts": 0})
 		})
+	}
+}
+
+// TestReservedConcurrency: no reservation unless cdk.json asks for one (a
+// new account's quota of 10 refuses any), and then exactly the number.
+func TestReservedConcurrency(t *testing.T) {
+	for _, s := range stacks(t) {
+		_, fn := only(t, s.json, "AWS::Lambda::Function")
+		if v, ok := props(fn)["ReservedConcurrentExecutions"]; ok {
+			t.Errorf("%s: ReservedConcurrentExecutions %v; cdk.json must not reserve concurrency by default", s.cfg.Name, v)
+		}
+	}
+	cfgs, err := ParseEnvironments(map[string]any{"rc": map[string]any{"alarmEmail": AlarmEmailNone, "reservedConcurrency": 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, tpl := stackFor(t, cfgs[0])
+	_, fn := only(t, tpl, "AWS::Lambda::Function")
+	if v := props(fn)["ReservedConcurrentExecutions"]; v != 1.0 {
+		t.Errorf("reservedConcurrency 1: ReservedConcurrentExecutions %v", v)
+	}
+}
+
+// TestSystemLogLevel: dev (debug) keeps Lambda's REPORT lines; the others
+// keep only platform warnings and errors.
+func TestSystemLogLevel(t *testing.T) {
+	for level, want := range map[string]string{"debug": "INFO", "info": "WARN", "warn": "WARN", "error": "WARN"} {
+		cfg := testConfig("lvl")
+		cfg.LogLevel = level
+		_, tpl := stackFor(t, cfg)
+		_, fn := only(t, tpl, "AWS::Lambda::Function")
+		if got := props(fn)["LoggingConfig"].(map[string]any)["SystemLogLevel"]; got != want {
+			t.Errorf("logLevel %s: SystemLogLevel %v, want %s", level, got, want)
+		}
+	}
+	if dev := findConfig(t, cdkConfigs(t), "dev"); dev.LogLevel != "debug" {
+		t.Errorf("cdk.json: dev logLevel %q; dev is where the REPORT lines (max memory, init duration) are read", dev.LogLevel)
 	}
 }
 
@@ -481,20 +519,25 @@ func TestLeastPrivilege(t *testing.T) {
 }
 
 func TestSchedule(t *testing.T) {
-	want := map[string]string{
-		"dev":  "cron(0/15 * * * ? *)",
-		"prod": "cron(0/15 7-22 ? * MON-FRI *)",
-	}
 	for _, s := range stacks(t) {
 		dlqID, _ := only(t, s.json, "AWS::SQS::Queue")
 		fnID, _ := only(t, s.json, "AWS::Lambda::Function")
-		expr, ok := want[s.cfg.Name]
-		if !ok {
-			expr = "cron(" + s.cfg.Schedule.Minute + " " + s.cfg.Schedule.Hours + " ? * " + s.cfg.Schedule.WeekDays + " *)"
+		groupID, group := only(t, s.json, "AWS::Scheduler::ScheduleGroup")
+		for id, sched := range resourcesOfType(s.json, "AWS::Scheduler::Schedule") {
+			if !slices.Contains(stringsOf(sched["DependsOn"]), groupID) {
+				t.Errorf("%s: %s does not depend on its group %s", s.cfg.Name, id, groupID)
+			}
+		}
+		if n := props(group)["Name"]; n != contract.FunctionName(s.cfg.Name) {
+			t.Errorf("%s: schedule group %v, want %s", s.cfg.Name, n, contract.FunctionName(s.cfg.Name))
 		}
 		check(t, s.cfg.Name+" schedule", func() {
 			s.tpl.HasResourceProperties(jsii.String("AWS::Scheduler::Schedule"), map[string]any{
-				"ScheduleExpression":         expr,
+				"Name":      contract.FunctionName(s.cfg.Name),
+				"GroupName": contract.FunctionName(s.cfg.Name),
+				// Every 5 minutes around the clock, in both environments: a
+				// notice sent on Friday evening must not wait until Monday.
+				"ScheduleExpression":         "cron(0/5 * * * ? *)",
 				"ScheduleExpressionTimezone": "Asia/Tokyo",
 				"State":                      "ENABLED",
 				"FlexibleTimeWindow":         map[string]any{"Mode": "OFF"},
@@ -505,17 +548,81 @@ func TestSchedule(t *testing.T) {
 				},
 			})
 		})
-		check(t, s.cfg.Name+" scheduler role trusts only this schedule", func() {
-			s.tpl.HasResourceProperties(jsii.String("AWS::IAM::Role"), map[string]any{
-				"AssumeRolePolicyDocument": map[string]any{"Statement": []any{map[string]any{
-					"Principal": map[string]any{"Service": "scheduler.amazonaws.com"},
-					"Condition": map[string]any{"StringEquals": map[string]any{
-						"aws:SourceAccount": map[string]any{"Ref": "AWS::AccountId"},
-						"aws:SourceArn":     assertions.Match_AnyValue(),
-					}},
-				}}},
-			})
-		})
+	}
+}
+
+// schedulerTrustProblems checks the trust policy of the role a schedule's
+// target runs with. Scheduler assumes it with aws:SourceArn = the schedule
+// GROUP's ARN and aws:SourceAccount = the account ("Do not scope the
+// aws:SourceArn statement to a specific schedule",
+// docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html):
+// a condition on anything else means every invocation fails to assume it.
+func schedulerTrustProblems(tpl map[string]any) []string {
+	var problems []string
+	groupID := ""
+	for id := range resourcesOfType(tpl, "AWS::Scheduler::ScheduleGroup") {
+		groupID = id
+	}
+	for id, sched := range resourcesOfType(tpl, "AWS::Scheduler::Schedule") {
+		roleArn := props(sched)["Target"].(map[string]any)["RoleArn"]
+		att, _ := roleArn.(map[string]any)["Fn::GetAtt"].([]any)
+		if len(att) != 2 {
+			problems = append(problems, fmt.Sprintf("%s: role %v is not a role of this stack", id, roleArn))
+			continue
+		}
+		role := resources(tpl)[att[0].(string)]
+		sts, _ := props(role)["AssumeRolePolicyDocument"].(map[string]any)["Statement"].([]any)
+		if len(sts) != 1 {
+			problems = append(problems, fmt.Sprintf("%s: %d trust statements, want 1", att[0], len(sts)))
+			continue
+		}
+		st := sts[0].(map[string]any)
+		want := map[string]any{
+			"Action":    "sts:AssumeRole",
+			"Effect":    "Allow",
+			"Principal": map[string]any{"Service": "scheduler.amazonaws.com"},
+			"Condition": map[string]any{"StringEquals": map[string]any{
+				"aws:SourceAccount": map[string]any{"Ref": "AWS::AccountId"},
+				"aws:SourceArn":     getAtt(groupID, "Arn"),
+			}},
+		}
+		if groupID == "" || fmt.Sprint(st) != fmt.Sprint(want) {
+			problems = append(problems, fmt.Sprintf("%s trusts\n %v\nwant\n %v", att[0], st, want))
+		}
+		if strings.Contains(fmt.Sprint(st), ":schedule/") {
+			problems = append(problems, fmt.Sprintf("%s: the condition names a single schedule; Scheduler presents the group's ARN", att[0]))
+		}
+	}
+	return problems
+}
+
+func TestSchedulerTrust(t *testing.T) {
+	for _, s := range stacks(t) {
+		for _, p := range schedulerTrustProblems(s.json) {
+			t.Errorf("%s: %s", s.cfg.Name, p)
+		}
+	}
+}
+
+// TestSchedulerTrustCheckCatchesAScheduleARN: the check above fails on the
+// condition the stack used to have (aws:SourceArn = one schedule's ARN).
+func TestSchedulerTrustCheckCatchesAScheduleARN(t *testing.T) {
+	_, tpl := stackFor(t, testConfig("trust"))
+	if p := schedulerTrustProblems(tpl); len(p) != 0 {
+		t.Fatalf("unmodified template: %v", p)
+	}
+	for _, role := range resourcesOfType(tpl, "AWS::IAM::Role") {
+		doc := props(role)["AssumeRolePolicyDocument"].(map[string]any)
+		st := doc["Statement"].([]any)[0].(map[string]any)
+		if cond, ok := st["Condition"].(map[string]any); ok {
+			cond["StringEquals"].(map[string]any)["aws:SourceArn"] = map[string]any{"Fn::Join": []any{"", []any{
+				"arn:aws:scheduler:ap-northeast-1:", map[string]any{"Ref": "AWS::AccountId"}, ":schedule/default/garoon-calendar-sync-trust",
+			}}}
+		}
+	}
+	p := schedulerTrustProblems(tpl)
+	if len(p) == 0 || !strings.Contains(strings.Join(p, "\n"), "names a single schedule") {
+		t.Errorf("a condition on one schedule's ARN passed the check: %v", p)
 	}
 }
 
@@ -524,6 +631,7 @@ func TestScheduleWindows(t *testing.T) {
 		schedule Schedule
 		want     string
 	}{
+		{Schedule{"0/5", "*", "*"}, "cron(0/5 * * * ? *)"},
 		{Schedule{"0/15", "*", "*"}, "cron(0/15 * * * ? *)"},
 		{Schedule{"0/15", "7-22", "MON-FRI"}, "cron(0/15 7-22 ? * MON-FRI *)"},
 		{Schedule{"5", "8,12,18", "*"}, "cron(5 8,12,18 * * ? *)"},
@@ -563,15 +671,17 @@ func TestAlarms(t *testing.T) {
 	for _, s := range stacks(t) {
 		topicID, _ := only(t, s.json, "AWS::SNS::Topic")
 		fnID, _ := only(t, s.json, "AWS::Lambda::Function")
-		dlqID, _ := only(t, s.json, "AWS::SQS::Queue")
 		alarms := resourcesOfType(s.json, "AWS::CloudWatch::Alarm")
-		if len(alarms) != 3 {
-			t.Fatalf("%s: %d alarms, want 3", s.cfg.Name, len(alarms))
+		if len(alarms) != 4 {
+			t.Fatalf("%s: %d alarms, want 4 (each costs $0.10 a month)", s.cfg.Name, len(alarms))
 		}
 		for id, a := range alarms {
 			p := props(a)
 			if fmt.Sprint(p["AlarmActions"]) != fmt.Sprint([]any{ref(topicID)}) {
 				t.Errorf("%s %s: AlarmActions %v, want the alarm topic", s.cfg.Name, id, p["AlarmActions"])
+			}
+			if p["MetricName"] == "Invocations" {
+				continue // the "did not run" alarm, below
 			}
 			if p["ComparisonOperator"] != "GreaterThanOrEqualToThreshold" || p["Threshold"] != 1.0 || p["TreatMissingData"] != "notBreaching" {
 				t.Errorf("%s %s: want >= 1, missing data not breaching; got %v %v %v", s.cfg.Name, id, p["ComparisonOperator"], p["Threshold"], p["TreatMissingData"])
@@ -585,13 +695,6 @@ func TestAlarms(t *testing.T) {
 				"Dimensions": []any{map[string]any{"Name": "FunctionName", "Value": ref(fnID)}},
 			})
 		})
-		check(t, s.cfg.Name+" DLQ alarm", func() {
-			s.tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
-				"Namespace":  "AWS/SQS",
-				"MetricName": "ApproximateNumberOfMessagesVisible",
-				"Dimensions": []any{map[string]any{"Name": "QueueName", "Value": getAtt(dlqID, "QueueName")}},
-			})
-		})
 		check(t, s.cfg.Name+" invalid_grant alarm", func() {
 			s.tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
 				"Namespace":  contract.MetricNamespace,
@@ -602,6 +705,75 @@ func TestAlarms(t *testing.T) {
 				"AlarmDescription": assertions.Match_StringLikeRegexp(jsii.String(regexp.QuoteMeta(contract.FixInvalidGrant(s.cfg.Name)))),
 			})
 		})
+		// docs.aws.amazon.com/scheduler/latest/UserGuide/monitoring-cloudwatch.html:
+		// namespace AWS/Scheduler, dimension ScheduleGroup.
+		check(t, s.cfg.Name+" scheduler dropped alarm", func() {
+			s.tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
+				"Namespace":  "AWS/Scheduler",
+				"MetricName": "InvocationDroppedCount",
+				"Statistic":  "Sum",
+				"Dimensions": []any{map[string]any{"Name": "ScheduleGroup", "Value": contract.FunctionName(s.cfg.Name)}},
+				// What happened, not a guess: Scheduler could not deliver.
+				"AlarmDescription": assertions.Match_ObjectLike(&map[string]any{"Fn::Join": assertions.Match_ArrayWith(&[]any{
+					assertions.Match_ArrayWith(&[]any{assertions.Match_StringLikeRegexp(jsii.String("^EventBridge Scheduler could not deliver a scheduled run"))}),
+				})}),
+			})
+		})
+		// 24/7 every 5 minutes: no invocation in 15 one-minute periods.
+		check(t, s.cfg.Name+" did-not-run alarm", func() {
+			s.tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
+				"AlarmName":          contract.FunctionName(s.cfg.Name) + "-did-not-run",
+				"Namespace":          "AWS/Lambda",
+				"MetricName":         "Invocations",
+				"Statistic":          "Sum",
+				"Dimensions":         []any{map[string]any{"Name": "FunctionName", "Value": ref(fnID)}},
+				"ComparisonOperator": "LessThanThreshold",
+				"Threshold":          1,
+				"Period":             60,
+				"EvaluationPeriods":  15,
+				"DatapointsToAlarm":  15,
+				"TreatMissingData":   "breaching",
+			})
+		})
+	}
+}
+
+// TestDidNotRunAlarmWindows: the alarm waits out the schedule's own pauses
+// (3 periods for a steady schedule; the weekend plus 2 periods for a
+// MON-FRI one), in periods CloudWatch accepts, and cdk.json can set it.
+func TestDidNotRunAlarmWindows(t *testing.T) {
+	for _, tc := range []struct {
+		schedule     Schedule
+		minutes      any // didNotRunMinutes, nil for the default
+		period, eval float64
+	}{
+		{Schedule{"0/5", "*", "*"}, nil, 60, 15},
+		{Schedule{"0/15", "*", "*"}, nil, 60, 45},
+		{Schedule{"*", "*", "*"}, nil, 60, 3},
+		{Schedule{"7", "*", "*"}, nil, 60, 180},
+		// Fri 22:45 → Mon 07:00 is 56 h 15 min; + 30 min = 56 h 45 min → 57 hours.
+		{Schedule{"0/15", "7-22", "MON-FRI"}, nil, 3600, 57},
+		{Schedule{"0/5", "*", "*"}, 60, 60, 60},
+		{Schedule{"0/5", "*", "*"}, 1500, 3600, 25},
+	} {
+		in := map[string]any{"alarmEmail": AlarmEmailNone, "schedule": map[string]any{
+			"minute": tc.schedule.Minute, "hours": tc.schedule.Hours, "weekDays": tc.schedule.WeekDays}}
+		if tc.minutes != nil {
+			in["didNotRunMinutes"] = tc.minutes
+		}
+		cfgs, err := ParseEnvironments(map[string]any{"win": in})
+		if err != nil {
+			t.Fatalf("%+v: %v", tc, err)
+		}
+		tpl, _ := stackFor(t, cfgs[0])
+		check(t, fmt.Sprintf("%+v", tc), func() {
+			tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
+				"MetricName": "Invocations", "Period": tc.period, "EvaluationPeriods": tc.eval, "DatapointsToAlarm": tc.eval,
+			})
+		})
+		if total := tc.period * tc.eval; total > 7*24*3600 || tc.period < 3600 && total > 24*3600 {
+			t.Errorf("%+v: %v s of evaluation, more than CloudWatch allows", tc, total)
+		}
 	}
 }
 
@@ -623,6 +795,14 @@ func TestAlarmTopic(t *testing.T) {
 				})})},
 			})
 		})
+		// cdk.json ships with "none": no subscriber, and a warning.
+		ann := assertions.Annotations_FromStack(s.stack)
+		if s.cfg.AlarmEmail == "" {
+			check(t, s.cfg.Name+" no-subscriber warning", func() {
+				ann.HasWarning(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String(
+					regexp.QuoteMeta("context.environments."+s.cfg.Name+".alarmEmail"))))
+			})
+		}
 		subs := resourcesOfType(s.json, "AWS::SNS::Subscription")
 		if want := map[bool]int{false: 0, true: 1}[s.cfg.AlarmEmail != ""]; len(subs) != want {
 			t.Errorf("%s: %d subscriptions, want %d", s.cfg.Name, len(subs), want)
@@ -635,6 +815,31 @@ func TestAlarmTopic(t *testing.T) {
 	check(t, "e-mail subscription", func() {
 		tpl.HasResourceProperties(jsii.String("AWS::SNS::Subscription"), map[string]any{"Protocol": "email", "Endpoint": "ops@example.com"})
 	})
+}
+
+// TestAccountWarning: an environment that keeps its data (prod) and pins
+// no account says how to pin one; with an account it says nothing.
+func TestAccountWarning(t *testing.T) {
+	warns := func(cfg EnvConfig) int {
+		ctx := cdkContext(t)
+		delete(ctx, contextEnvironments)
+		app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
+		st := NewSyncStack(app, contract.StackName(cfg.Name), &SyncStackProps{Config: cfg, AssetDir: fakeAssetDir(t, "x")})
+		if _, err := synthesize(st); err != nil {
+			t.Fatal(err)
+		}
+		found := assertions.Annotations_FromStack(st).FindWarning(jsii.String("*"),
+			assertions.Match_StringLikeRegexp(jsii.String(regexp.QuoteMeta("context.environments."+cfg.Name+".account"))))
+		return len(*found)
+	}
+	cfg := testConfig("acct")
+	if n := warns(cfg); n != 1 {
+		t.Errorf("retain, no account: %d warnings, want 1", n)
+	}
+	cfg.Account = "123456789012"
+	if n := warns(cfg); n != 0 {
+		t.Errorf("retain, account pinned: %d warnings, want 0", n)
+	}
 }
 
 func TestTags(t *testing.T) {
@@ -782,7 +987,7 @@ func TestDefineAppErrors(t *testing.T) {
 // testConfig is a valid environment with the defaults, for stacks that are
 // not in cdk.json.
 func testConfig(name string) EnvConfig {
-	cfgs, err := ParseEnvironments(map[string]any{name: map[string]any{}})
+	cfgs, err := ParseEnvironments(map[string]any{name: map[string]any{"alarmEmail": AlarmEmailNone}})
 	if err != nil {
 		panic(err)
 	}

@@ -1,3 +1,5 @@
 module garoon-calendar-sync/shared
 
 go 1.26.0
+
+toolchain go1.26.8

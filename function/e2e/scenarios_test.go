@@ -329,6 +329,34 @@ func TestInvalidGrant(t *testing.T) {
 	w.wantMarked(1)
 }
 
+// TestEmptySecret: right after the first deploy the secret has no value
+// (the stack creates it empty). The run is skipped, not failed: no error
+// for the alarm, no metric, one warning line with the command that fills
+// the secret. Once it is filled, the next run syncs (a failed load is not
+// cached).
+func TestEmptySecret(t *testing.T) {
+	w := newWorld(t, functionTimeout)
+	w.notice(0, "登録", "定例", day(0))
+	filled, _ := w.sm.Get(secretName)
+	w.sm.CreateEmpty(secretName)
+	for range 2 {
+		r := w.invoke()
+		if r.err() != "" || r.summary["message"] != "sync run skipped" || r.summary["level"] != "WARN" ||
+			r.summary["fix"] != contract.FixFillSecret("e2e") || !strings.Contains(fmt.Sprint(r.summary["not_run"]), "has no value yet") {
+			t.Fatalf("empty secret: response %v, summary line %v", r.resp, r.summary)
+		}
+	}
+	if strings.Contains(w.logs(), `"_aws"`) || strings.Contains(w.logs(), `"level":"ERROR"`) {
+		t.Errorf("an empty secret logged an error or a metric:\n%s", w.logs())
+	}
+	w.wantMarked(0)
+	w.sm.Set(secretName, filled)
+	if r := w.invoke(); r.err() != "" || r.n("created") != 1 {
+		t.Fatalf("after secret put: %v", r)
+	}
+	w.wantMarked(1)
+}
+
 // TestMalformedSecret: a secret missing a key, with an empty key, or not
 // JSON fails the run with an error naming the problem, never a crash, and
 // never logs the values.

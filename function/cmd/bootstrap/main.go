@@ -14,6 +14,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"os"
 	"runtime/debug"
@@ -32,6 +33,7 @@ import (
 	"garoon-calendar-sync/function/internal/runner"
 	"garoon-calendar-sync/function/internal/secret"
 	"garoon-calendar-sync/function/internal/syncer"
+	"garoon-calendar-sync/shared/contract"
 )
 
 func main() {
@@ -77,12 +79,22 @@ func newHandler(ctx context.Context, getenv func(string) string, log *slog.Logge
 
 // handle is one sync run. The event (Scheduler's payload) carries nothing the
 // run needs; the response is the run's summary, which the log line repeats.
+//
+// A secret without a value (the stack creates it empty) is a setup step
+// still to do, not a failure: the run logs one warning line with the
+// command that fills it and succeeds, so a fresh deploy does not page every
+// few minutes. Doctor reports the same step.
 func (h *handler) handle(ctx context.Context) (runner.Summary, error) {
 	rep, err := h.run(ctx)
+	if errors.Is(err, secret.ErrNoValue) {
+		sum := runner.NewSkippedSummary(err.Error(), contract.FixFillSecret(h.settings.Env))
+		sum.Log(ctx, h.log)
+		return sum, nil
+	}
 	if rep == nil {
 		rep = &syncer.Report{}
 	}
-	if merr := runner.WriteMetrics(os.Stdout, h.settings.Env, rep, err, time.Now()); merr != nil {
+	if merr := runner.WriteMetrics(os.Stdout, h.settings.Env, err, time.Now()); merr != nil {
 		h.log.ErrorContext(ctx, "write metrics", "error", merr)
 	}
 	sum := runner.NewSummary(h.settings.Env, rep, err)

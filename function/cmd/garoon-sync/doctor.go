@@ -139,7 +139,7 @@ func cmdDoctor(args []string, stdout, stderr io.Writer) int {
 }
 
 // diagnose runs the checks that need the secret: settings, secret, gmail,
-// google, calendar. A check whose prerequisite failed is skipped.
+// google, calendar, attention. A check whose prerequisite failed is skipped.
 func diagnose(ctx context.Context, getenv func(string) string) []check {
 	var out []check
 	add := func(name, status, detail, fix string) { out = append(out, check{name, status, detail, fix}) }
@@ -161,6 +161,13 @@ func diagnose(ctx context.Context, getenv func(string) string) []check {
 	var creds secret.Credentials
 	if err == nil {
 		creds, err = src.Load(ctx)
+	}
+	if errors.Is(err, secret.ErrNoValue) {
+		// The deployed stack's state until the setup's last step: the
+		// function skips its runs (without alarming) until it is done.
+		add("secret", statusFail, err.Error(), "next step: `"+contract.FixFillSecret("<env>")+"`, then `garoon-sync secret check --env <env>`")
+		skipRest("gmail", "google", "calendar", "attention")
+		return out
 	}
 	if err != nil {
 		add("secret", statusFail, err.Error(), "fill it with `garoon-sync secret put --env <env>`, then `garoon-sync secret check --env <env>`")
@@ -296,14 +303,18 @@ func lastRunCheck(ctx context.Context, getenv func(string) string, env string, n
 	switch {
 	case errors.As(err, &notFound):
 		return check{name, statusSkip, "no log group " + group + ": the function has not run yet",
-			"deploy with `make deploy ENV=" + env + "`; the schedule runs it within 15 minutes"}
+			"deploy with `make deploy ENV=" + env + "`; the schedule runs it within 5 minutes"}
 	case err != nil:
 		return check{name, statusSkip, "cannot read " + group + ": " + err.Error(), "needs AWS credentials allowed logs:FilterLogEvents on it"}
 	case !found:
 		return check{name, statusWarn, fmt.Sprintf("no run logged in the last %d hours", int(lastRunWindow.Hours())),
-			"check the schedule: `aws scheduler get-schedule --name " + contract.FunctionName(env) + "`"}
+			// The stack puts the schedule in a group of its own, named like it.
+			"check the schedule: `aws scheduler get-schedule --group-name " + contract.FunctionName(env) + " --name " + contract.FunctionName(env) + "`"}
 	}
 	when := run.Time.In(garoon.JST).Format("2006-01-02 15:04 MST") + " (" + ago(now.Sub(run.Time)) + ")"
+	if run.NotRun != "" {
+		return check{name, statusWarn, when + " skipped: " + run.NotRun, "`" + run.Fix + "`"}
+	}
 	if run.OK {
 		return check{name, statusOK, when + ": " + run.Brief(), ""}
 	}
@@ -334,9 +345,11 @@ func logsClient(ctx context.Context, getenv func(string) string) (*cloudwatchlog
 	}), nil
 }
 
-// summaryPattern finds the summary lines (runner.SummaryMessage and
-// runner.SummaryFailedMessage) in Lambda's JSON log format.
-var summaryPattern = fmt.Sprintf(`{ $.message = %q || $.message = %q }`, runner.SummaryMessage, runner.SummaryFailedMessage)
+// summaryPattern finds the summary lines (runner.SummaryMessage,
+// runner.SummaryFailedMessage and runner.SummarySkippedMessage) in Lambda's
+// JSON log format.
+var summaryPattern = fmt.Sprintf(`{ $.message = %q || $.message = %q || $.message = %q }`,
+	runner.SummaryMessage, runner.SummaryFailedMessage, runner.SummarySkippedMessage)
 
 // lastRun returns the newest summary line logged in group since since.
 func lastRun(ctx context.Context, client cloudwatchlogs.FilterLogEventsAPIClient, group string, since time.Time) (runner.LoggedRun, bool, error) {

@@ -139,7 +139,7 @@ func TestDoctorFindsWhatIsWrong(t *testing.T) {
 	}
 	must(t, w.imap.Append([]byte("From: no-reply@cybozu.com\r\nSubject: weekly digest\r\nContent-Type: text/plain\r\n\r\nhello\r\n"), time.Now()))
 	checks, out, code := doctor(t, "--env", "demo")
-	if code != exitOK || checks["last run"].Status != statusWarn || !strings.Contains(checks["last run"].Fix, "aws scheduler get-schedule --name garoon-calendar-sync-demo") {
+	if code != exitOK || checks["last run"].Status != statusWarn || !strings.Contains(checks["last run"].Fix, "aws scheduler get-schedule --group-name garoon-calendar-sync-demo --name garoon-calendar-sync-demo") {
 		t.Errorf("no run yet: exit %d\n%s", code, out)
 	}
 	if d := checks["gmail"].Detail; !strings.Contains(d, "2 Garoon notices") || !strings.Contains(d, "1 other mails from the sender will be ignored") {
@@ -227,6 +227,24 @@ func TestDoctorFindsWhatIsWrong(t *testing.T) {
 	if checks, out, _ = doctor(t); checks["last run"].Status != statusSkip || !strings.Contains(checks["last run"].Detail, "--env") {
 		t.Errorf("no --env:\n%s", out)
 	}
+
+	// Right after the first deploy: the stack created the secret without a
+	// value, and the function logs skipped runs. Doctor names the next step.
+	w.logs.Deny(false)
+	w.sm.CreateEmpty(contract.SecretName(demoEnv))
+	w.logs.Put(group, fake.LogEvent{Stream: "c", Time: time.Now().Add(-2 * time.Minute),
+		Message: `{"level":"WARN","message":"sync run skipped","not_run":"secret garoon-calendar-sync/demo has no value yet (the stack creates it empty)","fix":"` + contract.FixFillSecret("demo") + `"}`})
+	checks, out, code = doctor(t, "--env", "demo")
+	if s := checks["secret"]; code != exitFail || s.Status != statusFail || !strings.Contains(s.Detail, "has no value yet") ||
+		s.Fix != "next step: `garoon-sync secret put --env demo`, then `garoon-sync secret check --env demo`" ||
+		checks["gmail"].Status != statusSkip {
+		t.Errorf("empty secret: exit %d\n%s", code, out)
+	}
+	if lr := checks["last run"]; lr.Status != statusWarn || !strings.Contains(lr.Detail, "skipped: secret garoon-calendar-sync/demo has no value yet") ||
+		lr.Fix != "`garoon-sync secret put --env demo`" {
+		t.Errorf("skipped last run:\n%s", out)
+	}
+	w.sm.Set(contract.SecretName(demoEnv), string(b))
 
 	// The secret not readable: the checks that need it are skipped.
 	w.sm.Deny(true)

@@ -75,6 +75,18 @@ func (s *SecretsManagerServer) Set(name, value string) {
 	s.put(s.secret(name, true), &value, nil)
 }
 
+// CreateEmpty creates the secret without a value, as CloudFormation does
+// for the stack's secret (no SecretString, no GenerateSecretString):
+// GetSecretValue then answers ResourceNotFoundException "can't find the
+// specified secret value for staging label: AWSCURRENT". An existing
+// secret loses its value.
+func (s *SecretsManagerServer) CreateEmpty(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sec := s.secret(name, true)
+	sec.value, sec.binary = nil, nil
+}
+
 // SetBinary stores a binary value (no SecretString), creating the secret if
 // needed.
 func (s *SecretsManagerServer) SetBinary(name string, value []byte) {

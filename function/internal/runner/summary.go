@@ -18,6 +18,10 @@ import (
 const (
 	SummaryMessage       = "sync run"
 	SummaryFailedMessage = "sync run failed"
+	// SummarySkippedMessage: the run did not start for a reason that is a
+	// setup step, not a failure (the secret has no value yet). Logged at
+	// warn level, and the invocation succeeds: no error alarm.
+	SummarySkippedMessage = "sync run skipped"
 )
 
 // Summary is a run's outcome: the fields of its summary line, and the Lambda
@@ -27,7 +31,14 @@ type Summary struct {
 	DurationMS   int64  `json:"duration_ms"`
 	InvalidGrant bool   `json:"invalid_grant,omitempty"`
 	Error        string `json:"error,omitempty"`
-	Fix          string `json:"fix,omitempty"` // the command that fixes Error (see Fix)
+	Fix          string `json:"fix,omitempty"`     // the command that fixes Error (see Fix), or the NotRun step
+	NotRun       string `json:"not_run,omitempty"` // why the run did not start (SummarySkippedMessage)
+}
+
+// NewSkippedSummary is a run that did not start because a setup step is
+// missing: reason says which, fix is the command that does it.
+func NewSkippedSummary(reason, fix string) Summary {
+	return Summary{NotRun: reason, Fix: fix}
 }
 
 // NewSummary sums up a run of the environment env; rep may be nil when the
@@ -60,9 +71,14 @@ func Fix(err error, env string) string {
 	return contract.FixDiagnose(env)
 }
 
-// Log writes the summary line: SummaryMessage at info level, or
-// SummaryFailedMessage at error level when the run failed.
+// Log writes the summary line: SummaryMessage at info level,
+// SummaryFailedMessage at error level when the run failed, or
+// SummarySkippedMessage at warn level when it did not start.
 func (s Summary) Log(ctx context.Context, log *slog.Logger) {
+	if s.NotRun != "" {
+		log.WarnContext(ctx, SummarySkippedMessage, "not_run", s.NotRun, "fix", s.Fix)
+		return
+	}
 	attrs := []any{"seen", s.Seen, "created", s.Created, "updated", s.Updated, "deleted", s.Deleted,
 		"skipped", s.Skipped, "ignored", s.Ignored, "deferred", s.Deferred, "failed", s.Failed,
 		"attention", s.Attention, "duration_ms", s.DurationMS}
@@ -101,7 +117,7 @@ func ParseSummaryLine(line []byte) (run LoggedRun, ok bool) {
 	if msg == nil {
 		msg = rec.Msg
 	}
-	if msg == nil || *msg != SummaryMessage && *msg != SummaryFailedMessage {
+	if msg == nil || *msg != SummaryMessage && *msg != SummaryFailedMessage && *msg != SummarySkippedMessage {
 		return LoggedRun{}, false
 	}
 	t := rec.Timestamp

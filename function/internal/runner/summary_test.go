@@ -75,3 +75,18 @@ func TestFix(t *testing.T) {
 		}
 	}
 }
+
+// A run skipped for a setup step: a warning with the step's command, read
+// back as not OK and not failed.
+func TestSkippedSummaryLine(t *testing.T) {
+	var buf bytes.Buffer
+	want := runner.NewSkippedSummary("secret garoon-calendar-sync/dev has no value yet", contract.FixFillSecret("dev"))
+	want.Log(context.Background(), slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{ReplaceAttr: lambdacontext.ReplaceAttr})))
+	if !bytes.Contains(buf.Bytes(), []byte(`"level":"WARN"`)) || bytes.Count(buf.Bytes(), []byte("\n")) != 1 {
+		t.Errorf("want one line at warn level: %s", buf.Bytes())
+	}
+	got, ok := runner.ParseSummaryLine(bytes.TrimSpace(buf.Bytes()))
+	if !ok || got.OK || got.Error != "" || got.NotRun != want.NotRun || got.Fix != "garoon-sync secret put --env dev" {
+		t.Errorf("read back %+v, ok %v, from %s", got, ok, buf.Bytes())
+	}
+}

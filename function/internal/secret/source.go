@@ -80,8 +80,9 @@ func (s *smSource) explain(err error) error {
 	}
 	switch api.ErrorCode() {
 	case "ResourceNotFoundException":
-		// Also what GetSecretValue says about a secret that exists but
-		// has no value yet.
+		if noValueYet(api) {
+			return fmt.Errorf("secret %s has no value yet (the stack creates it empty): fill it with `garoon-sync secret put`: %w", s.id, ErrNoValue)
+		}
 		return fmt.Errorf("secret %s not found in %s: create it with `make deploy` / fill it with `garoon-sync secret put`: %w", s.id, s.region(), err)
 	case "AccessDeniedException":
 		return fmt.Errorf("secret %s: access denied: the caller needs secretsmanager:GetSecretValue on it (and kms:Decrypt if it uses its own key): %w", s.id, err)
@@ -89,6 +90,26 @@ func (s *smSource) explain(err error) error {
 		return fmt.Errorf("secret %s: cannot decrypt it: the caller needs kms:Decrypt on the secret's key: %w", s.id, err)
 	}
 	return fmt.Errorf("secret %s: get secret value: %w", s.id, err)
+}
+
+// ErrNoValue: the secret exists but has no value yet, as the stack creates
+// it. Not a failure of the deployment: a step of the setup that has not
+// happened (garoon-sync secret put).
+var ErrNoValue = errors.New("the secret has no value yet")
+
+// noValueYet tells "the secret exists, without a current version" from "no
+// such secret". GetSecretValue answers ResourceNotFoundException to both;
+// only the message differs: "Secrets Manager can't find the specified
+// secret value for staging label: AWSCURRENT" for a secret created without
+// a value (github.com/boto/boto3/issues/2794, a real account's answer to
+// `aws secretsmanager create-secret --name empty` then get-secret-value;
+// the same wording for another label in
+// github.com/aws/aws-sdk-js-v3/issues/7701), against "Secrets Manager can't
+// find the specified secret." for a missing one. The function's role may
+// only GetSecretValue, so DescribeSecret, which would show the versions, is
+// not an option.
+func noValueYet(api smithy.APIError) bool {
+	return strings.Contains(api.ErrorMessage(), "secret value for staging label")
 }
 
 func (s *smSource) region() string {

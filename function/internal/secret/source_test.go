@@ -2,6 +2,7 @@ package secret_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -108,7 +109,22 @@ func TestSecretsManagerErrors(t *testing.T) {
 		}
 	}
 
+	if errors.Is(err, secret.ErrNoValue) {
+		t.Errorf("a missing secret is not an empty one: %v", err)
+	}
+
+	// Created by the stack, not filled yet.
+	srv.CreateEmpty("garoon-calendar-sync/dev")
+	err = load("garoon-calendar-sync/dev")
+	if !errors.Is(err, secret.ErrNoValue) || !strings.Contains(err.Error(), "secret garoon-calendar-sync/dev has no value yet") ||
+		!strings.Contains(err.Error(), "garoon-sync secret put") {
+		t.Errorf("empty: err = %v, want ErrNoValue naming the secret and the command", err)
+	}
+
 	err = load("incomplete")
+	if errors.Is(err, secret.ErrNoValue) {
+		t.Errorf("an incomplete secret is not an empty one: %v", err)
+	}
 	if err == nil || !strings.Contains(err.Error(), `"garoon_sender"`) || strings.Contains(err.Error(), "hunter2") {
 		t.Errorf("incomplete: err = %v, want the missing key named and no value", err)
 	}
