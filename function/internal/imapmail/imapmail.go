@@ -71,7 +71,7 @@ type Config struct {
 	Password string // LOGIN password (a Gmail app password), when Tokens is nil
 	// Tokens, when set, logs in with SASL XOAUTH2 and an OAuth access token
 	// instead of the password.
-	Tokens Tokens
+	Tokens   Tokens
 	Mailbox  string      // default INBOX
 	TLS      *tls.Config // nil: system roots; ServerName defaults to Addr's host
 	Keyword  string      // default contract.ProcessedKeyword
