@@ -356,6 +356,16 @@ func (c *Client) dial(ctx context.Context) (*session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("IMAP address %q: want host:port, e.g. %s: %w", addr, contract.DefaultIMAPAddr, err)
 	}
+	// The access token first: without one (invalid_grant) there is no
+	// point in connecting.
+	var token string
+	if c.cfg.Tokens != nil {
+		if token, err = c.cfg.Tokens.AccessToken(ctx); err != nil {
+			// syncer.ErrInvalidGrant stays inspectable: the same error,
+			// metric and fix as when the Calendar side meets it.
+			return nil, fmt.Errorf("login as %s on %s: get an OAuth access token: %w", c.cfg.Username, addr, err)
+		}
+	}
 	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12}
 	if c.cfg.TLS != nil {
 		tlsCfg = c.cfg.TLS.Clone()
@@ -384,7 +394,7 @@ func (c *Client) dial(ctx context.Context) (*session, error) {
 		return fail(c.callError(ctx, "greeting", err))
 	}
 	c.cfg.Logger.Debug("imap connected", "addr", addr, "took", time.Since(t0))
-	if err := c.login(ctx, cl); err != nil {
+	if err := c.login(ctx, cl, token); err != nil {
 		return fail(err)
 	}
 	sel, err := cl.Select(c.cfg.Mailbox, nil).Wait()
@@ -406,23 +416,16 @@ func (c *Client) dial(ctx context.Context) (*session, error) {
 	return &session{imap: cl, conn: conn, uidValidity: sel.UIDValidity}, nil
 }
 
-// login is LOGIN with the password, or AUTHENTICATE XOAUTH2 with an access
-// token when the config has Tokens.
-func (c *Client) login(ctx context.Context, cl *imapclient.Client) error {
+// login is LOGIN with the password, or AUTHENTICATE XOAUTH2 with the
+// access token when the config has Tokens.
+func (c *Client) login(ctx context.Context, cl *imapclient.Client, token string) error {
 	if c.cfg.Tokens == nil {
 		if err := cl.Login(c.cfg.Username, c.cfg.Password).Wait(); err != nil {
 			return c.loginError(ctx, err)
 		}
 		return nil
 	}
-	token, err := c.cfg.Tokens.AccessToken(ctx)
-	if err != nil {
-		// syncer.ErrInvalidGrant stays inspectable: the same error, metric
-		// and fix as when the Calendar side meets it.
-		return fmt.Errorf("login as %s on %s: get an OAuth access token: %w", c.cfg.Username, c.cfg.Addr, err)
-	}
-	sasl := &xoauth2{user: c.cfg.Username, token: token}
-	err = cl.Authenticate(sasl)
+	err := cl.Authenticate(&xoauth2{user: c.cfg.Username, token: token})
 	if err == nil {
 		return nil
 	}
