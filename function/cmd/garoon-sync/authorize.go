@@ -46,14 +46,15 @@ gmail_password. With --out, --gmail also writes gmail_auth "oauth", so an
 app password already stored is no longer used.
 
 Prints the refresh token on stdout, or with --json the three secret keys
-(google_refresh_token, google_client_id, google_client_secret), or with
---out merges them into FILE (mode 0600) for ` + "`garoon-sync secret put --from-file FILE`" + `.
+(google_refresh_token, google_client_id, google_client_secret; with
+--gmail also gmail_auth), or with --out merges them into FILE (mode 0600) for ` + "`garoon-sync secret put --from-file FILE`" + `.
 
 If the OAuth consent screen is in "Testing" mode, Google expires the refresh
 token after 7 days: publish the app (OAuth consent screen → Publish app).
 
 Examples:
   garoon-sync authorize --client-secret credentials.json --out token.json
+  garoon-sync authorize --gmail --client-secret credentials.json --out token.json
   garoon-sync secret put --env prod --from-file token.json && rm token.json
 
 Flags:

@@ -55,7 +55,7 @@ var ErrAuth = errors.New("IMAP login refused: for Gmail, use an app password " +
 // ErrTokenRefused means the server refused the OAuth access token
 // (AUTHENTICATE XOAUTH2). The refresh token itself works (else the error
 // wraps syncer.ErrInvalidGrant): its consent lacks the Gmail scope.
-var ErrTokenRefused = errors.New("Gmail refused the OAuth access token: the Google consent must include Gmail " +
+var ErrTokenRefused = errors.New("IMAP login refused the OAuth access token: the Google consent must include Gmail " +
 	"(" + contract.GmailScope + "): run `garoon-sync authorize --gmail` and store the new token; " +
 	"also check that IMAP is enabled in Gmail's settings")
 
