@@ -51,8 +51,8 @@ func NewSyncStack(scope constructs.Construct, id string, props *SyncStackProps) 
 	secret := awssecretsmanager.NewSecret(stack, jsii.String("Secret"), &awssecretsmanager.SecretProps{
 		SecretName: jsii.String(contract.SecretName(cfg.Name)),
 		Description: jsii.String(fmt.Sprintf(
-			"garoon-calendar-sync %s credentials: a JSON object with the keys %s (optional: %s, %s). Fill it with `garoon-sync secret put --env %s`.",
-			cfg.Name, strings.Join(contract.RequiredKeys, ", "), contract.KeyCalendarID, contract.KeyIMAPMailbox, cfg.Name)),
+			"garoon-calendar-sync %s credentials: a JSON object with the keys %s (optional: %s, %s, %s; %s only for app-password login). Fill it with `garoon-sync secret put --env %s`.",
+			cfg.Name, strings.Join(contract.RequiredKeys, ", "), contract.KeyCalendarID, contract.KeyIMAPMailbox, contract.KeyGmailAuth, contract.KeyGmailPassword, cfg.Name)),
 		RemovalPolicy: removal,
 	})
 	// The L2 construct would have CloudFormation generate a random password
@@ -219,7 +219,7 @@ func NewSyncStack(scope constructs.Construct, id string, props *SyncStackProps) 
 			Period:        awscdk.Duration_Minutes(jsii.Number(15)),
 			Statistic:     jsii.String("Sum"),
 		}), fmt.Sprintf("Google refused the refresh token (invalid_grant: revoked, expired or the password changed); no event is synced until it is replaced. "+
-			"Fix: %s", contract.FixInvalidGrant(cfg.Name))),
+			"Fix: %s (when the secret's %s is %s, Gmail uses the token too: add --gmail after authorize)", contract.FixInvalidGrant(cfg.Name), contract.KeyGmailAuth, contract.GmailAuthOAuth)),
 		// Scheduler gave a run up after its retries (the function deleted,
 		// throttled or not invocable, the role changed). Lambda's own
 		// metrics cannot see this: the function never started.

@@ -701,8 +701,10 @@ func TestAlarms(t *testing.T) {
 				"MetricName": contract.MetricInvalidGrant,
 				"Statistic":  "Sum",
 				"Dimensions": []any{map[string]any{"Name": contract.MetricDimension, "Value": s.cfg.Name}},
-				// The same command as the function's log line and doctor.
-				"AlarmDescription": assertions.Match_StringLikeRegexp(jsii.String(regexp.QuoteMeta(contract.FixInvalidGrant(s.cfg.Name)))),
+				// The same command as the function's log line and doctor, and
+				// what changes when Gmail reads with the token (FixInvalidGrantGmail).
+				"AlarmDescription": assertions.Match_StringLikeRegexp(jsii.String(regexp.QuoteMeta(contract.FixInvalidGrant(s.cfg.Name)) + ".*" +
+					regexp.QuoteMeta(contract.KeyGmailAuth+" is "+contract.GmailAuthOAuth) + ".*add --gmail after authorize")),
 			})
 		})
 		// docs.aws.amazon.com/scheduler/latest/UserGuide/monitoring-cloudwatch.html:

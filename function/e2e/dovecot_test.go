@@ -12,6 +12,8 @@ import (
 	"io"
 	"math/big"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"os/user"
@@ -25,6 +27,8 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
+
+	"garoon-calendar-sync/function/internal/fake"
 )
 
 // The IMAP account: an app password as Google shows it, in groups of four.
@@ -64,7 +68,16 @@ type dovecot struct {
 	seq     int
 }
 
-func startDovecot(t *testing.T, bin string) *dovecot {
+func startDovecot(t *testing.T, bin string) *dovecot { return startDovecotOAuth(t, bin, "") }
+
+// startDovecotOAuth is startDovecot that also takes SASL XOAUTH2 when
+// introspectURL is set: Dovecot's oauth2 passdb (built into Debian's
+// dovecot-core 2.3.19) POSTs token=<access token> to introspectURL (RFC
+// 7662 style, introspection_mode = post) and accepts the login when the
+// answer has "active": true and "email" equal to the user
+// (https://doc.dovecot.org/2.3/configuration_manual/authentication/oauth2/).
+// App-password logins keep their own passdb, restricted to PLAIN and LOGIN.
+func startDovecotOAuth(t *testing.T, bin, introspectURL string) *dovecot {
 	t.Helper()
 	// Not t.TempDir: Dovecot's unprivileged processes must traverse the
 	// path, and its unix sockets need a short one.
@@ -102,6 +115,17 @@ func startDovecot(t *testing.T, bin string) *dovecot {
 	// server knows it without, as the user's secret may hold either.
 	must(t, os.WriteFile(filepath.Join(dir, "passwd"),
 		fmt.Appendf(nil, "%s:{PLAIN}%s:%d:%d::%s\n", imapUser, compactPass, d.uid, d.gid, filepath.Join(dir, "mail")), 0o644))
+	mechanisms, oauthPassdb := "plain", ""
+	if introspectURL != "" {
+		mechanisms = "plain xoauth2"
+		oauthPassdb = fmt.Sprintf(`passdb {
+  driver = oauth2
+  mechanisms = xoauth2
+  args = %s/oauth2.conf.ext
+}
+`, dir)
+		must(t, os.WriteFile(filepath.Join(dir, "oauth2.conf.ext"), []byte(dovecotOAuth2Conf(introspectURL)), 0o644))
+	}
 	conf := fmt.Sprintf(`base_dir = %[1]s/run
 state_dir = %[1]s/run
 instance_name = gs-e2e-%[2]d
@@ -114,12 +138,13 @@ default_internal_group = %[4]s
 ssl = required
 ssl_cert = <%[1]s/cert.pem
 ssl_key = <%[1]s/key.pem
-auth_mechanisms = plain
+auth_mechanisms = %[5]s
 passdb {
   driver = passwd-file
+  mechanisms = plain login
   args = scheme=PLAIN username_format=%%u %[1]s/passwd
 }
-userdb {
+%[6]suserdb {
   driver = passwd-file
   args = username_format=%%u %[1]s/passwd
 }
@@ -138,7 +163,7 @@ service imap-login {
 service anvil {
   chroot =
 }
-`, dir, d.port, login, internal)
+`, dir, d.port, login, internal, mechanisms, oauthPassdb)
 	must(t, os.WriteFile(filepath.Join(dir, "dovecot.conf"), []byte(conf), 0o644))
 	d.start()
 	t.Cleanup(d.stop)
@@ -146,6 +171,39 @@ service anvil {
 }
 
 const compactPass = "abcdefghijklmnop"
+
+// dovecotOAuth2Conf is the oauth2 passdb's settings file: every XOAUTH2
+// login is checked by POSTing the token to introspectURL.
+func dovecotOAuth2Conf(introspectURL string) string {
+	return `introspection_mode = post
+introspection_url = ` + introspectURL + `
+force_introspection = yes
+username_attribute = email
+active_attribute = active
+active_value = true
+`
+}
+
+// introspection is the token-introspection endpoint Dovecot asks (Google
+// offers none; Gmail checks its tokens itself): a token is active when the
+// fake token endpoint issued it with Gmail's scope, and belongs to imapUser.
+func introspection(t *testing.T, cal *fake.CalendarServer) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.ParseForm() != nil {
+			http.Error(w, "POST a form", http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		if !cal.TokenHasScope(r.PostForm.Get("token"), fake.GmailScope) {
+			fmt.Fprint(w, `{"active":false}`)
+			return
+		}
+		fmt.Fprintf(w, `{"active":true,"email":%q,"scope":%q}`, imapUser, fake.GmailScope)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + "/introspect"
+}
 
 func currentUser() string {
 	u, err := user.Current()

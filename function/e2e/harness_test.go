@@ -119,17 +119,39 @@ const (
 // adds to or overrides the function's environment.
 func newWorld(t *testing.T, timeout time.Duration, env ...string) *world {
 	t.Helper()
+	return startWorld(t, false, timeout, env...)
+}
+
+// newOAuthWorld is newWorld whose secret has no app password and says
+// gmail_auth "oauth": the function logs in to Dovecot with SASL XOAUTH2 and
+// the access token of the Google consent, which covers Calendar and Gmail.
+func newOAuthWorld(t *testing.T, timeout time.Duration, env ...string) *world {
+	t.Helper()
+	return startWorld(t, true, timeout, env...)
+}
+
+func startWorld(t *testing.T, oauth bool, timeout time.Duration, env ...string) *world {
+	t.Helper()
 	requireServers(t)
-	w := &world{t: t, dove: startDovecot(t, dovecotBin), private: []string{"山田 太郎", "資料①を持参", "資料(1)を持参"}}
+	w := &world{t: t, private: []string{"山田 太郎", "資料①を持参", "資料(1)を持参"}}
 	var err error
 	w.cal, err = fake.StartCalendar()
 	must(t, err)
 	t.Cleanup(func() { w.cal.Close() })
-	js, _ := json.Marshal(map[string]string{
+	keys := map[string]string{
 		contract.KeyGmailAddress: imapUser, contract.KeyGmailPassword: imapPass, contract.KeyGaroonSender: garoon,
 		contract.KeyGoogleRefreshToken: fake.CalendarRefreshToken, contract.KeyGoogleClientID: fake.CalendarClientID,
 		contract.KeyGoogleClientSecret: fake.CalendarClientSecret,
-	})
+	}
+	if oauth {
+		w.cal.GrantScopes(fake.CalendarScope, fake.GmailScope)
+		w.dove = startDovecotOAuth(t, dovecotBin, introspection(t, w.cal))
+		delete(keys, contract.KeyGmailPassword)
+		keys[contract.KeyGmailAuth] = contract.GmailAuthOAuth
+	} else {
+		w.dove = startDovecot(t, dovecotBin)
+	}
+	js, _ := json.Marshal(keys)
 	w.sm, err = fake.StartSecretsManager(map[string]string{secretName: string(js)})
 	must(t, err)
 	t.Cleanup(func() { w.sm.Close() })

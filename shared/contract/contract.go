@@ -24,10 +24,33 @@ const (
 	// KeySeriesDelete decides what a delete of a repeating appointment that
 	// Garoon's mail cannot scope does: "flag" (keep and mark) or "all".
 	KeySeriesDelete = "series_delete"
+	// KeyGmailAuth chooses how the function logs in to Gmail (optional):
+	// "password" (LOGIN with gmail_password) or "oauth" (SASL XOAUTH2 with
+	// an access token from google_refresh_token, which then needs the
+	// GmailScope). Unset, a secret with gmail_password uses it and one
+	// without uses OAuth; "oauth" wins over a gmail_password that is set.
+	KeyGmailAuth = "gmail_auth"
+)
+
+// Values of KeyGmailAuth.
+const (
+	GmailAuthPassword = "password"
+	GmailAuthOAuth    = "oauth"
+)
+
+// OAuth scopes of the one Google consent. CalendarScope is always asked
+// for; GmailScope only by `garoon-sync authorize --gmail`: it is the scope
+// Gmail requires for IMAP over XOAUTH2
+// (https://developers.google.com/gmail/imap/xoauth2-protocol, "OAuth 2.0
+// scopes").
+const (
+	CalendarScope = "https://www.googleapis.com/auth/calendar.events"
+	GmailScope    = "https://mail.google.com/"
 )
 
 // RequiredKeys lists the secret keys that must be present and non-empty, in
-// the order a person fills them in.
+// the order a person fills them in. KeyGmailPassword is the one exception:
+// it is needed only for app-password login (see KeyGmailAuth).
 var RequiredKeys = []string{
 	KeyGmailAddress,
 	KeyGmailPassword,
@@ -107,6 +130,12 @@ func LogGroupName(env string) string { return "/aws/lambda/" + FunctionName(env)
 // FixInvalidGrant replaces a Google refresh token that Google refused.
 func FixInvalidGrant(env string) string {
 	return "garoon-sync authorize --client-secret credentials.json --out token.json && garoon-sync secret put --env " + env + " --from-file token.json && rm token.json"
+}
+
+// FixInvalidGrantGmail is FixInvalidGrant for a secret whose Gmail login
+// uses the Google token too: the new consent must include Gmail again.
+func FixInvalidGrantGmail(env string) string {
+	return "garoon-sync authorize --gmail --client-secret credentials.json --out token.json && garoon-sync secret put --env " + env + " --from-file token.json && rm token.json"
 }
 
 // FixGmailLogin stores a new Gmail app password.

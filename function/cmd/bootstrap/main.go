@@ -61,7 +61,7 @@ type handler struct {
 	log      *slog.Logger
 
 	mu      sync.Mutex
-	cal     syncer.Calendar
+	cal     runner.Google
 	calFrom secret.Credentials // the credentials cal was built with
 }
 
@@ -114,9 +114,9 @@ func (h *handler) run(ctx context.Context) (*syncer.Report, error) {
 	return runner.Run(ctx, h.settings, creds, cal, runner.Options{Logger: h.log})
 }
 
-// calendar reuses the Calendar client (and its access token) across warm
-// invocations until the credentials change.
-func (h *handler) calendar(creds secret.Credentials) (syncer.Calendar, error) {
+// calendar reuses the Calendar client (and its access token, which Gmail's
+// OAuth login shares) across warm invocations until the credentials change.
+func (h *handler) calendar(creds secret.Credentials) (runner.Google, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.cal != nil && h.calFrom == creds {

@@ -10,12 +10,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
 	"runtime"
+	"slices"
+	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -27,11 +30,8 @@ import (
 // EnvAuthURL overrides Google's authorization endpoint (tests).
 const EnvAuthURL = "GAROON_SYNC_AUTH_URL"
 
-// calendarScope lets the tool read and write events, nothing else.
-const calendarScope = "https://www.googleapis.com/auth/calendar.events"
-
-const authorizeUsage = `Usage: garoon-sync authorize --client-secret credentials.json [--out FILE | --json]
-       garoon-sync authorize --client-id ID --client-secret SECRET [--out FILE | --json]
+const authorizeUsage = `Usage: garoon-sync authorize [--gmail] --client-secret credentials.json [--out FILE | --json]
+       garoon-sync authorize [--gmail] --client-id ID --client-secret SECRET [--out FILE | --json]
 
 Gets a Google refresh token for the Calendar: opens the consent page in your
 browser (or prints its address), receives Google's answer on 127.0.0.1, and
@@ -39,15 +39,22 @@ exchanges it with PKCE. credentials.json is the OAuth client of type
 "Desktop app" downloaded from Google Cloud Console (APIs & Services →
 Credentials).
 
+With --gmail the same consent also covers Gmail (scope
+https://mail.google.com/), and the function reads Gmail over IMAP with
+this token (XOAUTH2) instead of an app password: the secret then needs no
+gmail_password. With --out, --gmail also writes gmail_auth "oauth", so an
+app password already stored is no longer used.
+
 Prints the refresh token on stdout, or with --json the three secret keys
-(google_refresh_token, google_client_id, google_client_secret), or with
---out merges them into FILE (mode 0600) for ` + "`garoon-sync secret put --from-file FILE`" + `.
+(google_refresh_token, google_client_id, google_client_secret; with
+--gmail also gmail_auth), or with --out merges them into FILE (mode 0600) for ` + "`garoon-sync secret put --from-file FILE`" + `.
 
 If the OAuth consent screen is in "Testing" mode, Google expires the refresh
 token after 7 days: publish the app (OAuth consent screen → Publish app).
 
 Examples:
   garoon-sync authorize --client-secret credentials.json --out token.json
+  garoon-sync authorize --gmail --client-secret credentials.json --out token.json
   garoon-sync secret put --env prod --from-file token.json && rm token.json
 
 Flags:
@@ -72,6 +79,7 @@ func cmdAuthorize(args []string, stdout, stderr io.Writer) int {
 	clientID := fs.String("client-id", "", "OAuth client id (with --client-secret SECRET)")
 	out := fs.String("out", "", "merge the three secret keys into this JSON file (mode 0600)")
 	asJSON := fs.Bool("json", false, "print the three secret keys as JSON")
+	gmail := fs.Bool("gmail", false, "also ask for Gmail (IMAP over OAuth, no app password needed)")
 	noBrowser := fs.Bool("no-browser", false, "only print the address to open")
 	timeout := fs.Duration("timeout", 5*time.Minute, "how long to wait for the consent")
 	if err := fs.Parse(args); err != nil {
@@ -82,11 +90,17 @@ func cmdAuthorize(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "garoon-sync authorize: %v\n", err)
 		return exitUsage
 	}
+	if *gmail {
+		cfg.Scopes = append(cfg.Scopes, contract.GmailScope)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	tok, err := authorize(ctx, cfg, !*noBrowser, stderr)
+	if err == nil {
+		err = checkGranted(tok, cfg.Scopes)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "garoon-sync authorize: %v\n", err)
 		return exitFail
@@ -100,13 +114,16 @@ func cmdAuthorize(args []string, stdout, stderr io.Writer) int {
 		contract.KeyGoogleClientID:     cfg.ClientID,
 		contract.KeyGoogleClientSecret: cfg.ClientSecret,
 	}
+	if *gmail {
+		keys[contract.KeyGmailAuth] = contract.GmailAuthOAuth
+	}
 	switch {
 	case *out != "":
 		if err := mergeJSONFile(*out, keys); err != nil {
 			fmt.Fprintf(stderr, "garoon-sync authorize: %v\n", err)
 			return exitFail
 		}
-		fmt.Fprintf(stderr, "wrote %s, %s and %s to %s\n", contract.KeyGoogleRefreshToken, contract.KeyGoogleClientID, contract.KeyGoogleClientSecret, *out)
+		fmt.Fprintf(stderr, "wrote %s to %s\n", strings.Join(slices.Sorted(maps.Keys(keys)), ", "), *out)
 	case *asJSON:
 		b, _ := json.Marshal(keys)
 		fmt.Fprintln(stdout, string(b))
@@ -156,8 +173,32 @@ func oauthConfig(clientID, clientSecret string) (*oauth2.Config, error) {
 	if v := os.Getenv(contract.EnvTokenURL); v != "" {
 		cfg.Endpoint.TokenURL = v
 	}
-	cfg.Scopes = []string{calendarScope}
+	cfg.Scopes = []string{contract.CalendarScope}
 	return cfg, nil
+}
+
+// checkGranted refuses a token whose consent left out a scope that was
+// asked for: Google's consent page lets a person untick each one, and the
+// token endpoint's "scope" field lists "the scopes of access granted by the
+// access_token" (https://developers.google.com/identity/protocols/oauth2/native-app,
+// "Step 5: Exchange authorization code for refresh and access tokens").
+// No scope field: nothing to check.
+func checkGranted(tok *oauth2.Token, want []string) error {
+	s, ok := tok.Extra("scope").(string)
+	if !ok {
+		return nil
+	}
+	granted := strings.Fields(s)
+	var missing []string
+	for _, w := range want {
+		if !slices.Contains(granted, w) {
+			missing = append(missing, w)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("the consent did not grant %s: run authorize again and leave every box on Google's consent page ticked", strings.Join(missing, ", "))
+	}
+	return nil
 }
 
 // authorize runs the installed-app flow: loopback redirect, state, PKCE.
@@ -209,7 +250,11 @@ func authorize(ctx context.Context, cfg *oauth2.Config, browser bool, stderr io.
 	go srv.Serve(ln) //nolint:errcheck // ends with Shutdown
 	defer srv.Shutdown(context.Background())
 
-	fmt.Fprintf(stderr, "Open this address to let garoon-sync write to your Google Calendar:\n\n  %s\n\n", authURL)
+	what := "write to your Google Calendar"
+	if slices.Contains(cfg.Scopes, contract.GmailScope) {
+		what += " and read your Gmail over IMAP"
+	}
+	fmt.Fprintf(stderr, "Open this address to let garoon-sync %s:\n\n  %s\n\n", what, authURL)
 	if browser {
 		if err := openBrowser(authURL); err != nil {
 			fmt.Fprintln(stderr, "(could not open a browser; open the address yourself)")

@@ -13,6 +13,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"garoon-calendar-sync/function/internal/secret"
+	"garoon-calendar-sync/shared/contract"
 )
 
 // fakeGoogle is an OAuth authorization server: /auth answers at once (the
@@ -24,6 +27,8 @@ type fakeGoogle struct {
 	deny       bool
 	badState   bool
 	testingApp bool
+	scope      string // the scope parameter of the last /auth request
+	untick     string // a scope the person unticks on the consent page
 }
 
 func startFakeGoogle(t *testing.T) *fakeGoogle {
@@ -36,11 +41,12 @@ func startFakeGoogle(t *testing.T) *fakeGoogle {
 			q := r.URL.Query()
 			redirect, _ := url.Parse(q.Get("redirect_uri"))
 			if q.Get("client_id") != "cid.apps.googleusercontent.com" || redirect.Hostname() != "127.0.0.1" ||
-				q.Get("code_challenge_method") != "S256" || q.Get("access_type") != "offline" || q.Get("scope") != calendarScope {
+				q.Get("code_challenge_method") != "S256" || q.Get("access_type") != "offline" ||
+				q.Get("scope") != contract.CalendarScope && q.Get("scope") != contract.CalendarScope+" "+contract.GmailScope {
 				http.Error(w, "bad auth request: "+r.URL.RawQuery, 400)
 				return
 			}
-			g.challenge = q.Get("code_challenge")
+			g.challenge, g.scope = q.Get("code_challenge"), q.Get("scope")
 			back := redirect.Query()
 			back.Set("state", q.Get("state"))
 			if g.badState {
@@ -71,7 +77,15 @@ func startFakeGoogle(t *testing.T) *fakeGoogle {
 			if g.testingApp {
 				extra = `,"refresh_token_expires_in":604799`
 			}
-			fmt.Fprintf(w, `{"access_token":"at-value","token_type":"Bearer","expires_in":3599,"refresh_token":"rt-value"%s}`, extra)
+			// Google's answer lists the scopes granted, which are those asked
+			// for less any the person unticked.
+			var granted []string
+			for _, sc := range strings.Fields(g.scope) {
+				if sc != g.untick {
+					granted = append(granted, sc)
+				}
+			}
+			fmt.Fprintf(w, `{"access_token":"at-value","token_type":"Bearer","expires_in":3599,"refresh_token":"rt-value","scope":%q%s}`, strings.Join(granted, " "), extra)
 		}
 	}))
 	t.Cleanup(g.Close)
@@ -131,5 +145,37 @@ func TestAuthorize(t *testing.T) {
 	}
 	if _, errOut, code := run("authorize", "--client-secret", clientFile(t, "web")); code != exitUsage || !strings.Contains(errOut, "Desktop app") {
 		t.Fatalf("web client: %d %s", code, errOut)
+	}
+}
+
+// TestAuthorizeGmail: --gmail asks for Calendar and Gmail in one consent and
+// writes a secret that parses as OAuth login without gmail_password; a
+// consent with Gmail unticked is refused.
+func TestAuthorizeGmail(t *testing.T) {
+	g := startFakeGoogle(t)
+	creds := clientFile(t, "installed")
+	target := filepath.Join(t.TempDir(), "secret.json")
+	os.WriteFile(target, []byte(`{"gmail_address":"you@gmail.com","gmail_password":"abcdefghijklmnop","garoon_sender":"garoon@example.co.jp"}`), 0o600)
+
+	_, errOut, code := run("authorize", "--gmail", "--client-secret", creds, "--out", target)
+	if code != exitOK || g.scope != contract.CalendarScope+" "+contract.GmailScope || !strings.Contains(errOut, "read your Gmail") {
+		t.Fatalf("exit %d, scope %q\n%s", code, g.scope, errOut)
+	}
+	b, _ := os.ReadFile(target)
+	c, err := secret.Parse(b)
+	if err != nil || !c.GmailOAuth() || c.GoogleRefreshToken != "rt-value" {
+		t.Fatalf("secret after --gmail: %v %+v", err, c)
+	}
+
+	// Without --gmail only the Calendar is asked for, and an OAuth secret
+	// would keep gmail_auth: authorize does not touch it.
+	if _, errOut, code := run("authorize", "--client-secret", creds, "--out", target); code != exitOK || g.scope != contract.CalendarScope {
+		t.Fatalf("without --gmail: exit %d scope %q %s", code, g.scope, errOut)
+	}
+
+	g.untick = contract.GmailScope
+	out, errOut, code := run("authorize", "--gmail", "--client-secret", creds, "--json")
+	if code != exitFail || out != "" || !strings.Contains(errOut, "did not grant "+contract.GmailScope) || strings.Contains(errOut, "rt-value") {
+		t.Fatalf("unticked Gmail: exit %d stdout %q\n%s", code, out, errOut)
 	}
 }

@@ -115,6 +115,10 @@ func startDemoWorld() (w *demoWorld, err error) {
 	if w.cal, err = fake.StartCalendar(); err != nil {
 		return nil, err
 	}
+	// The demo's consent covers Gmail too, so a secret with gmail_auth
+	// "oauth" reads the fake Gmail over XOAUTH2 with the fake's tokens.
+	w.cal.GrantScopes(fake.CalendarScope, fake.GmailScope)
+	w.imap.AcceptTokensOf(w.cal)
 	secretJSON, err := json.Marshal(map[string]string{
 		contract.KeyGmailAddress: user, contract.KeyGmailPassword: pass, contract.KeyGaroonSender: demoSender,
 		contract.KeyGoogleRefreshToken: fake.CalendarRefreshToken, contract.KeyGoogleClientID: fake.CalendarClientID,

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,9 +31,11 @@ Checks, one line each, what a sync run needs, and says how to fix what fails:
 
   settings  the environment variables
   secret    readable, every required key present
-  gmail     IMAP server reachable, login, mailbox, and how many Garoon
-            notices wait in the window (read without marking anything)
-  google    the refresh token gets an access token (invalid_grant: authorize)
+  gmail     IMAP server reachable, login (app password or OAuth, which one
+            is in use), mailbox, and how many Garoon notices wait in the
+            window (read without marking anything)
+  google    the refresh token gets an access token (invalid_grant: authorize),
+            and its scopes (Gmail's when Gmail uses the token)
   calendar  the calendar exists and this Google account may write events
   attention repeating appointments kept and marked [要確認] after a delete
             Garoon's mail could not scope (WARN lists them)
@@ -176,14 +179,29 @@ func diagnose(ctx context.Context, getenv func(string) string) []check {
 	}
 	add("secret", statusOK, fmt.Sprintf("complete: %s, sender %s, calendar %s, mailbox %s", creds.GmailAddress, creds.GaroonSender, creds.CalendarID, creds.IMAPMailbox), "")
 
-	out = append(out, gmailCheck(ctx, s, creds))
-	out = append(out, googleChecks(ctx, s, creds)...)
+	// One Calendar client: its access token also logs in to Gmail when the
+	// secret says OAuth, as in a run.
+	cal, calErr := runner.NewCalendar(s, creds, nil)
+	out = append(out, gmailCheck(ctx, s, creds, cal, calErr))
+	out = append(out, googleChecks(ctx, creds, cal, calErr)...)
 	return out
 }
 
-func gmailCheck(ctx context.Context, s runner.Settings, creds secret.Credentials) check {
+// gmailMethod names the login method in use, for the gmail check.
+func gmailMethod(creds secret.Credentials) string {
+	if creds.GmailOAuth() {
+		return "OAuth (XOAUTH2 with the Google token)"
+	}
+	return "app password"
+}
+
+func gmailCheck(ctx context.Context, s runner.Settings, creds secret.Credentials, cal *gcal.Calendar, calErr error) check {
 	const name = "gmail"
-	mb, err := runner.NewMailbox(s, creds, nil)
+	method := gmailMethod(creds)
+	if creds.GmailOAuth() && calErr != nil {
+		return check{name, statusFail, "login by " + method + " needs the Google client: " + calErr.Error(), ""}
+	}
+	mb, err := runner.NewMailbox(s, creds, cal, nil)
 	if err != nil {
 		return check{name, statusFail, err.Error(), ""}
 	}
@@ -191,8 +209,15 @@ func gmailCheck(ctx context.Context, s runner.Settings, creds secret.Credentials
 	mails, err := mb.Fetch(ctx, creds.GaroonSender, time.Now().Add(-s.Lookback))
 	switch {
 	case errors.Is(err, imapmail.ErrAuth):
-		return check{name, statusFail, "login refused for " + creds.GmailAddress,
-			"turn on 2-Step Verification, create an app password, store it: `" + contract.FixGmailLogin("<env>") + "`"}
+		return check{name, statusFail, "login by " + method + " refused for " + creds.GmailAddress,
+			"turn on 2-Step Verification, create an app password, store it: `" + contract.FixGmailLogin("<env>") + "`; " +
+				"or read Gmail with the Google token instead (README: Gmail login)"}
+	case errors.Is(err, imapmail.ErrTokenRefused):
+		return check{name, statusFail, "login by " + method + " refused for " + creds.GmailAddress + ": the Google consent lacks Gmail (" + contract.GmailScope + ")",
+			"`" + contract.FixInvalidGrantGmail("<env>") + "`"}
+	case errors.Is(err, syncer.ErrInvalidGrant):
+		return check{name, statusFail, "login by " + method + ": Google refused the refresh token (invalid_grant)",
+			"`" + contract.FixInvalidGrantGmail("<env>") + "`"}
 	case err != nil:
 		return check{name, statusFail, err.Error(), "check the network, " + contract.EnvIMAPAddr + " and imap_mailbox"}
 	}
@@ -207,8 +232,8 @@ func gmailCheck(ctx context.Context, s runner.Settings, creds secret.Credentials
 			notices++
 		}
 	}
-	detail := fmt.Sprintf("login and mailbox %s work; %d Garoon notices from %s wait in the last %d days",
-		creds.IMAPMailbox, notices, creds.GaroonSender, int(s.Lookback.Hours()/24))
+	detail := fmt.Sprintf("login by %s and mailbox %s work; %d Garoon notices from %s wait in the last %d days",
+		method, creds.IMAPMailbox, notices, creds.GaroonSender, int(s.Lookback.Hours()/24))
 	var extra []string
 	if other > 0 {
 		extra = append(extra, fmt.Sprintf("%d other mails from the sender will be ignored", other))
@@ -222,17 +247,20 @@ func gmailCheck(ctx context.Context, s runner.Settings, creds secret.Credentials
 	return check{name, statusOK, detail, ""}
 }
 
-// googleChecks checks the token, then the calendar with it.
-func googleChecks(ctx context.Context, s runner.Settings, creds secret.Credentials) []check {
-	cal, err := runner.NewCalendar(s, creds, nil)
+// googleChecks checks the token and its scopes, then the calendar with it.
+func googleChecks(ctx context.Context, creds secret.Credentials, cal *gcal.Calendar, err error) []check {
 	if err == nil {
 		err = cal.CheckToken(ctx)
+	}
+	fixGrant := contract.FixInvalidGrant("<env>")
+	if creds.GmailOAuth() {
+		fixGrant = contract.FixInvalidGrantGmail("<env>")
 	}
 	switch {
 	case errors.Is(err, syncer.ErrInvalidGrant):
 		return []check{
 			{"google", statusFail, "Google refused the refresh token (invalid_grant): revoked, expired (7 days while the consent screen is in Testing), or issued for another client",
-				"`" + contract.FixInvalidGrant("<env>") + "`"},
+				"`" + fixGrant + "`"},
 			{"calendar", statusSkip, "needs the checks above", ""},
 			{"attention", statusSkip, "needs the checks above", ""},
 		}
@@ -243,7 +271,7 @@ func googleChecks(ctx context.Context, s runner.Settings, creds secret.Credentia
 			{"attention", statusSkip, "needs the checks above", ""},
 		}
 	}
-	tokenOK := check{"google", statusOK, "the refresh token gets an access token", ""}
+	tokenOK := googleScopeCheck(ctx, creds, cal, fixGrant)
 	skipAttention := check{"attention", statusSkip, "needs the checks above", ""}
 
 	role, err := cal.AccessRole(ctx)
@@ -283,6 +311,30 @@ func attentionCheck(ctx context.Context, cal *gcal.Calendar) check {
 		fmt.Sprintf("%d repeating appointments were kept after a delete Garoon's mail could not scope (one occurrence, the following ones, or all): %s",
 			len(open), strings.Join(open, ", ")),
 		"look each up in Garoon, delete in Google Calendar what was deleted there, then remove " + strings.TrimSpace(syncer.AttentionTitle) + " from the title (or set series_delete to all)"}
+}
+
+// googleScopeCheck reports the scopes the token carries (the token
+// endpoint's "scope" field) and fails when Gmail login uses the token and
+// the Gmail scope is not among them.
+func googleScopeCheck(ctx context.Context, creds secret.Credentials, cal *gcal.Calendar, fixGrant string) check {
+	const name = "google"
+	scopes, known, err := cal.GrantedScopes(ctx)
+	if err != nil {
+		return check{name, statusFail, err.Error(), ""}
+	}
+	if !known {
+		return check{name, statusOK, "the refresh token gets an access token (Google did not say its scopes)", ""}
+	}
+	hasGmail := slices.Contains(scopes, contract.GmailScope)
+	detail := "the refresh token gets an access token with the scopes " + strings.Join(scopes, " ")
+	switch {
+	case creds.GmailOAuth() && !hasGmail:
+		return check{name, statusFail, detail + ": Gmail login uses it (" + contract.KeyGmailAuth + " oauth), but it lacks " + contract.GmailScope,
+			"`" + fixGrant + "`, or store an app password: `" + contract.FixGmailLogin("<env>") + "`"}
+	case !creds.GmailOAuth() && hasGmail:
+		detail += " (Gmail could use it instead of the app password: set " + contract.KeyGmailAuth + " to oauth)"
+	}
+	return check{name, statusOK, detail, ""}
 }
 
 // lastRunCheck reads the deployed function's last summary line.

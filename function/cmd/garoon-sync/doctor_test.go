@@ -294,3 +294,69 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestDoctorGmailOverOAuth: with gmail_auth "oauth" doctor says so, logs in
+// over XOAUTH2 with the token the google check also uses (one refresh),
+// and fails with `authorize --gmail` when the consent lacks Gmail or
+// Google refuses the refresh token.
+func TestDoctorGmailOverOAuth(t *testing.T) {
+	w, err := startDemoWorld()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.close()
+	useEnv(t, w.env)
+	v, _ := w.sm.Get(contract.SecretName(demoEnv))
+	var sec map[string]string
+	must(t, json.Unmarshal([]byte(v), &sec))
+	delete(sec, contract.KeyGmailPassword)
+	sec[contract.KeyGmailAuth] = contract.GmailAuthOAuth
+	file := filepath.Join(t.TempDir(), "secret.json")
+	b, _ := json.Marshal(sec)
+	must(t, os.WriteFile(file, b, 0o600))
+	raw, _ := demoMails.ReadFile("demo/01-add-teirei.eml")
+	must(t, w.imap.Append(raw, time.Now()))
+
+	w.imap.ResetCommands()
+	w.cal.ResetRequests()
+	checks, out, _ := doctor(t, "--env", "demo", "--secret-file", file)
+	if g := checks["gmail"]; g.Status != statusOK || !strings.Contains(g.Detail, "login by OAuth (XOAUTH2") || !strings.Contains(g.Detail, "1 Garoon notices") {
+		t.Errorf("gmail over OAuth:\n%s", out)
+	}
+	if g := checks["google"]; g.Status != statusOK || !strings.Contains(g.Detail, contract.GmailScope) || !strings.Contains(g.Detail, contract.CalendarScope) {
+		t.Errorf("google scopes:\n%s", out)
+	}
+	if cmds := w.imap.Commands(); cmds["AUTHENTICATE"] != 1 || cmds["LOGIN"] != 0 || w.cal.Count(fake.CalendarKindToken) != 1 {
+		t.Errorf("IMAP %v, %d token requests: want one XOAUTH2 login and one refresh", cmds, w.cal.Count(fake.CalendarKindToken))
+	}
+
+	// The password secret: doctor names the method, and notes the token
+	// could serve Gmail.
+	checks, out, _ = doctor(t, "--env", "demo")
+	if !strings.Contains(checks["gmail"].Detail, "login by app password") || !strings.Contains(checks["google"].Detail, "set gmail_auth to oauth") {
+		t.Errorf("password secret:\n%s", out)
+	}
+
+	// A consent without Gmail.
+	w.cal.GrantScopes(fake.CalendarScope)
+	checks, out, code := doctor(t, "--env", "demo", "--secret-file", file)
+	gmailFix := "`" + contract.FixInvalidGrantGmail("demo") + "`"
+	if code != exitFail || checks["gmail"].Status != statusFail || checks["gmail"].Fix != gmailFix ||
+		checks["google"].Status != statusFail || !strings.Contains(checks["google"].Detail, "lacks "+contract.GmailScope) ||
+		!strings.HasPrefix(checks["google"].Fix, gmailFix) || checks["calendar"].Status != statusOK {
+		t.Errorf("consent without Gmail: exit %d\n%s", code, out)
+	}
+
+	// Google refuses the refresh token: both checks name authorize --gmail.
+	w.cal.GrantScopes(fake.CalendarScope, fake.GmailScope)
+	w.cal.InvalidGrant(true)
+	checks, out, code = doctor(t, "--env", "demo", "--secret-file", file)
+	if code != exitFail || checks["gmail"].Fix != gmailFix || checks["google"].Fix != gmailFix || !strings.Contains(checks["gmail"].Detail, "invalid_grant") {
+		t.Errorf("invalid_grant: exit %d\n%s", code, out)
+	}
+	for _, s := range []string{fake.CalendarClientSecret, fake.CalendarRefreshToken, "at-1", "at-2"} {
+		if strings.Contains(out, s) {
+			t.Errorf("doctor printed %q", s)
+		}
+	}
+}

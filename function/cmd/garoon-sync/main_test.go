@@ -187,3 +187,43 @@ func TestSecretPutAndCheck(t *testing.T) {
 		t.Fatalf("missing secret: %d %s", code, errOut)
 	}
 }
+
+// TestSecretCheckGmailAuth: gmail_password is MISSING only for app-password
+// login; an OAuth secret (explicit, or implied by no password) passes, the
+// implied one with a warning; a wrong gmail_auth fails.
+func TestSecretCheckGmailAuth(t *testing.T) {
+	const base = `"gmail_address":"you@gmail.com","garoon_sender":"no-reply@cybozu.com","google_refresh_token":"rt","google_client_id":"x.apps.googleusercontent.com","google_client_secret":"cs"`
+	for _, tt := range []struct {
+		name, json string
+		code       int
+		lines      []string // rows of the table, spaces collapsed
+	}{
+		{"oauth", `{` + base + `,"gmail_auth":"oauth"}`, exitOK,
+			[]string{"gmail_password OK not used: Gmail login uses the Google token (OAuth)", "gmail_auth OK"}},
+		{"oauth and a password", `{` + base + `,"gmail_auth":"oauth","gmail_password":"abcdefghijklmnop"}`, exitOK,
+			[]string{"gmail_password OK not used: Gmail login uses the Google token (OAuth)"}},
+		{"no password, no gmail_auth", `{` + base + `}`, exitOK,
+			[]string{"gmail_password OK not used", "gmail_auth WARN gmail_auth is not set and there is no gmail_password"}},
+		{"password login without a password", `{` + base + `,"gmail_auth":"password"}`, exitFail,
+			[]string{"gmail_password MISSING garoon-sync secret put --ask gmail_password"}},
+		{"the old six keys", `{` + base + `,"gmail_password":"abcdefghijklmnop"}`, exitOK,
+			[]string{"gmail_password OK", "gmail_auth OK default: password"}},
+		{"unknown gmail_auth", `{` + base + `,"gmail_auth":"xoauth2"}`, exitFail,
+			[]string{`gmail_auth WARN gmail_auth is "xoauth2": want password or oauth`}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := filepath.Join(t.TempDir(), "secret.json")
+			os.WriteFile(f, []byte(tt.json), 0o600)
+			out, errOut, code := run("secret", "check", "--secret-file", f)
+			flat := strings.Join(strings.Fields(out), " ")
+			if code != tt.code {
+				t.Errorf("exit %d, want %d\n%s%s", code, tt.code, out, errOut)
+			}
+			for _, l := range tt.lines {
+				if !strings.Contains(flat, l) {
+					t.Errorf("no %q in\n%s", l, out)
+				}
+			}
+		})
+	}
+}

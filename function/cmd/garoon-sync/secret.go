@@ -37,6 +37,9 @@ keys named by --ask (the Gmail app password without echo). Every key is
 validated before anything is written. Values are never printed.
 
 check validates what is stored: one line per key, OK, MISSING or WARN.
+gmail_password is needed only for app-password login: a secret without it,
+or with gmail_auth "oauth", reads Gmail with the Google token (see
+` + "`garoon-sync authorize --gmail`" + `).
 
 The secret of environment NAME is ` + "`" + `garoon-calendar-sync/NAME` + "`" + ` (created, empty, by
 ` + "`make deploy ENV=NAME`" + `). AWS credentials and region come from the usual places
@@ -84,7 +87,28 @@ func cmdSecret(args []string, stdout, stderr io.Writer) int {
 }
 
 // allKeys are the secret's keys in the order a person fills them in.
-var allKeys = append(slices.Clone(contract.RequiredKeys), contract.KeyCalendarID, contract.KeyIMAPMailbox)
+var allKeys = append(slices.Clone(contract.RequiredKeys), contract.KeyCalendarID, contract.KeyIMAPMailbox, contract.KeyGmailAuth)
+
+// gmailOAuth reports whether the values log in to Gmail with the Google
+// token: gmail_auth "oauth", or no gmail_auth and no gmail_password (as
+// secret.Parse decides).
+func gmailOAuth(v map[string]string) bool {
+	switch strings.TrimSpace(v[contract.KeyGmailAuth]) {
+	case contract.GmailAuthOAuth:
+		return true
+	case "":
+		return strings.TrimSpace(v[contract.KeyGmailPassword]) == ""
+	}
+	return false
+}
+
+// required reports whether key must be set in v.
+func required(key string, v map[string]string) bool {
+	if key == contract.KeyGmailPassword {
+		return !gmailOAuth(v)
+	}
+	return slices.Contains(contract.RequiredKeys, key)
+}
 
 func smClient(ctx context.Context) (*secretsmanager.Client, error) {
 	cfg, err := config.LoadDefaultConfig(ctx)
@@ -157,13 +181,8 @@ func secretPut(ctx context.Context, id, fromFile, ask string, stdin *os.File, st
 		}
 	}
 	var missing []string
-	for _, k := range contract.RequiredKeys {
-		if strings.TrimSpace(values[k]) == "" || askFor[k] {
-			missing = append(missing, k)
-		}
-	}
-	for _, k := range []string{contract.KeyCalendarID, contract.KeyIMAPMailbox} {
-		if askFor[k] {
+	for _, k := range allKeys {
+		if askFor[k] || required(k, values) && strings.TrimSpace(values[k]) == "" {
 			missing = append(missing, k)
 		}
 	}
@@ -228,9 +247,14 @@ func prompt(in *bufio.Reader, f *os.File, stderr io.Writer, key string) (string,
 // validate checks every key; problems stop a write, warnings do not.
 func validate(v map[string]string) (problems, warnings []string) {
 	for _, k := range contract.RequiredKeys {
-		if strings.TrimSpace(v[k]) == "" {
+		if required(k, v) && strings.TrimSpace(v[k]) == "" {
 			problems = append(problems, k+" is missing")
 		}
+	}
+	switch a := strings.TrimSpace(v[contract.KeyGmailAuth]); a {
+	case "", contract.GmailAuthPassword, contract.GmailAuthOAuth:
+	default:
+		problems = append(problems, fmt.Sprintf("%s is %q: want %s or %s", contract.KeyGmailAuth, a, contract.GmailAuthPassword, contract.GmailAuthOAuth))
 	}
 	for _, k := range []string{contract.KeyGmailAddress, contract.KeyGaroonSender} {
 		if s := v[k]; s != "" {
@@ -249,6 +273,10 @@ func validate(v map[string]string) (problems, warnings []string) {
 		if len(letters) != 16 {
 			warnings = append(warnings, "gmail_password is not 16 letters: Gmail app passwords are (https://myaccount.google.com/apppasswords)")
 		}
+	}
+	if gmailOAuth(v) && strings.TrimSpace(v[contract.KeyGmailAuth]) == "" {
+		warnings = append(warnings, contract.KeyGmailAuth+" is not set and there is no gmail_password: Gmail login will use the Google token, "+
+			"which needs `garoon-sync authorize --gmail`; store an app password with `--ask gmail_password` otherwise")
 	}
 	if c := v[contract.KeyGoogleClientID]; c != "" && !strings.HasSuffix(c, ".apps.googleusercontent.com") {
 		warnings = append(warnings, "google_client_id does not end in .apps.googleusercontent.com")
@@ -281,8 +309,12 @@ func secretCheck(ctx context.Context, id, file string, stdout, stderr io.Writer)
 	for _, k := range allKeys {
 		status, note := "OK", ""
 		switch {
-		case values[k] == "" && slices.Contains(contract.RequiredKeys, k):
+		case values[k] == "" && required(k, values):
 			status, note = "MISSING", "garoon-sync secret put --ask "+k
+		case k == contract.KeyGmailPassword && gmailOAuth(values):
+			status, note = "OK", "not used: Gmail login uses the Google token (OAuth)"
+		case k == contract.KeyGmailAuth && values[k] == "":
+			status, note = "OK", "default: "+map[bool]string{true: contract.GmailAuthOAuth, false: contract.GmailAuthPassword}[gmailOAuth(values)]
 		case values[k] == "":
 			status, note = "OK", "default"
 		}

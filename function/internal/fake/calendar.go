@@ -91,7 +91,8 @@ type CalendarServer struct {
 	clientSecret string
 	refreshToken string
 	invalidGrant bool
-	tokens       map[string]bool // access tokens issued and not expired
+	tokens       map[string]string // access tokens issued and not expired → their scope
+	scope        string            // the scopes of the consent, space-separated
 	tokenSeq     int
 	calendars    map[string]map[string]*calStored
 	roles        map[string]string // access role by calendar; "owner" when absent
@@ -204,7 +205,8 @@ func StartCalendar() (*CalendarServer, error) {
 		clientID:     CalendarClientID,
 		clientSecret: CalendarClientSecret,
 		refreshToken: CalendarRefreshToken,
-		tokens:       map[string]bool{},
+		tokens:       map[string]string{},
+		scope:        CalendarScope,
 		calendars:    map[string]map[string]*calStored{"primary": {}},
 	}
 	s.TokenURL = s.URL + "/token"
@@ -235,6 +237,32 @@ func (s *CalendarServer) SetClient(clientID, clientSecret, refreshToken string) 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.clientID, s.clientSecret, s.refreshToken = clientID, clientSecret, refreshToken
+}
+
+// Scopes of Google's consent, as the token endpoint reports them in its
+// answer's "scope" field.
+const (
+	CalendarScope = "https://www.googleapis.com/auth/calendar.events"
+	GmailScope    = "https://mail.google.com/"
+)
+
+// GrantScopes sets the scopes the refresh token's consent granted (default
+// CalendarScope alone): the token endpoint reports them in each answer's
+// "scope" field and the access tokens it issues from now on carry them.
+func (s *CalendarServer) GrantScopes(scopes ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.scope = strings.Join(scopes, " ")
+}
+
+// TokenHasScope reports whether token is an access token the token endpoint
+// issued, not expired, that carries scope: what a resource server (Gmail's
+// IMAP, the Calendar API) checks.
+func (s *CalendarServer) TokenHasScope(token, scope string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	granted, ok := s.tokens[token]
+	return ok && slices.Contains(strings.Fields(granted), scope)
 }
 
 // InvalidGrant makes the token endpoint refuse the refresh token (revoked
@@ -565,11 +593,11 @@ func (s *CalendarServer) tokenAnswer(w http.ResponseWriter, r *http.Request) int
 	}
 	s.tokenSeq++
 	at := "at-" + strconv.Itoa(s.tokenSeq)
-	s.tokens[at] = true
+	s.tokens[at] = s.scope
 	calWriteJSON(w, http.StatusOK, map[string]any{
 		"access_token": at,
 		"expires_in":   3599,
-		"scope":        "https://www.googleapis.com/auth/calendar.events",
+		"scope":        s.scope,
 		"token_type":   "Bearer",
 	})
 	return http.StatusOK
@@ -615,7 +643,7 @@ func (s *CalendarServer) serve(w http.ResponseWriter, r *http.Request, h calHand
 	case s.failAlways != nil:
 		fault = s.failAlways
 	}
-	authorized := s.tokens[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]
+	_, authorized := s.tokens[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]
 	s.mu.Unlock()
 	if fault != nil {
 		reason := fault.reason

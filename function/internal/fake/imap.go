@@ -29,11 +29,15 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
+	"github.com/emersion/go-sasl"
 )
 
 // IMAPServer is an in-process IMAP server (go-imap v2's imapmemserver)
 // speaking implicit TLS on 127.0.0.1 with a self-signed certificate, with one
 // user and an INBOX that accepts custom keywords (PERMANENTFLAGS has \*).
+//
+// Like Gmail it offers AUTHENTICATE PLAIN and XOAUTH2 besides LOGIN; an
+// XOAUTH2 login needs an access token that AcceptTokens accepts.
 //
 // It counts the commands clients send and injects the faults a real server
 // shows: a connection cut in the middle of a FETCH response, a FETCH that
@@ -61,6 +65,7 @@ type IMAPServer struct {
 	stallFetch int
 	loginErr   *imap.Error
 	noKeywords bool
+	tokenOK    func(token string) bool // XOAUTH2; nil refuses every token
 }
 
 // StartIMAP starts a server with one user whose INBOX is empty.
@@ -216,6 +221,20 @@ func (s *IMAPServer) FailLoginWith(err *imap.Error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.loginErr = err
+}
+
+// AcceptTokens makes AUTHENTICATE XOAUTH2 of the user accept the access
+// tokens for which ok is true; nil (the default) refuses them all.
+func (s *IMAPServer) AcceptTokens(ok func(token string) bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tokenOK = ok
+}
+
+// AcceptTokensOf accepts the access tokens cal's token endpoint issued with
+// Gmail's scope, https://mail.google.com/, as Gmail does.
+func (s *IMAPServer) AcceptTokensOf(cal *CalendarServer) {
+	s.AcceptTokens(func(token string) bool { return cal.TokenHasScope(token, GmailScope) })
 }
 
 // DisallowKeywords makes SELECT announce PERMANENTFLAGS without \*, as a
@@ -465,6 +484,67 @@ func (f *faultySession) Login(user, pass string) error {
 		return loginErr
 	}
 	return f.Session.Login(user, pass)
+}
+
+// AuthenticateMechanisms: what Gmail announces, less PLAIN-CLIENTTOKEN and
+// OAUTHBEARER.
+func (f *faultySession) AuthenticateMechanisms() []string { return []string{"PLAIN", "XOAUTH2"} }
+
+func (f *faultySession) Authenticate(mech string) (sasl.Server, error) {
+	switch mech {
+	case "PLAIN":
+		return sasl.NewPlainServer(func(identity, username, password string) error {
+			if identity != "" && identity != username {
+				return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeAuthorizationFailed, Text: "SASL identity not supported"}
+			}
+			return f.Login(username, password)
+		}), nil
+	case "XOAUTH2":
+		return &xoauth2Server{sess: f}, nil
+	}
+	return nil, &imap.Error{Type: imap.StatusResponseTypeNo, Text: "SASL mechanism not supported"}
+}
+
+// xoauth2Server is the server side of Gmail's XOAUTH2
+// (https://developers.google.com/gmail/imap/xoauth2-protocol): the client
+// sends "user=" {User} "^Aauth=Bearer " {Access Token} "^A^A"; a refused
+// token gets a challenge holding {"status","schemes","scope"} JSON, then,
+// after the client's (empty) response, NO [AUTHENTICATIONFAILED].
+type xoauth2Server struct {
+	sess    *faultySession
+	refused bool
+}
+
+func (x *xoauth2Server) Next(response []byte) ([]byte, bool, error) {
+	if x.refused {
+		return nil, true, &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeAuthenticationFailed, Text: "Invalid credentials (Failure)"}
+	}
+	if response == nil {
+		return []byte{}, false, nil // no SASL-IR: ask for the initial response
+	}
+	srv := x.sess.srv
+	srv.mu.Lock()
+	loginErr, tokenOK := srv.loginErr, srv.tokenOK
+	srv.mu.Unlock()
+	if loginErr != nil {
+		return nil, true, loginErr
+	}
+	var user, token string
+	for field := range strings.SplitSeq(string(response), "\x01") {
+		switch k, v, _ := strings.Cut(field, "="); k {
+		case "user":
+			user = v
+		case "auth":
+			if rest, ok := strings.CutPrefix(v, "Bearer "); ok {
+				token = rest
+			}
+		}
+	}
+	if user != srv.user || token == "" || tokenOK == nil || !tokenOK(token) {
+		x.refused = true
+		return []byte(`{"status":"400","schemes":"Bearer","scope":"https://mail.google.com/"}`), false, nil
+	}
+	return nil, true, x.sess.Session.Login(srv.user, srv.pass)
 }
 
 func (f *faultySession) Select(mailbox string, options *imap.SelectOptions) (*imap.SelectData, error) {

@@ -1,7 +1,7 @@
 // Package imapmail is the Mailbox adapter over IMAP (github.com/emersion/go-imap/v2).
 //
 // A run costs a constant number of round trips whatever the mailbox size:
-// LOGIN, SELECT, one UID SEARCH, one batched UID FETCH of BODY.PEEK[] (never
+// LOGIN (or AUTHENTICATE XOAUTH2), SELECT, one UID SEARCH, one batched UID FETCH of BODY.PEEK[] (never
 // setting \Seen), one batched UID STORE of the processed keyword, LOGOUT.
 // One run is bounded in mails (Config.MaxMails, oldest first) and in bytes
 // (Config.MaxBytes); what is left comes next run.
@@ -52,6 +52,13 @@ var ErrAuth = errors.New("IMAP login refused: for Gmail, use an app password " +
 	"(Google Account → Security → 2-Step Verification → App passwords, https://myaccount.google.com/apppasswords), " +
 	"not your Google password, and check that IMAP is enabled in Gmail's settings")
 
+// ErrTokenRefused means the server refused the OAuth access token
+// (AUTHENTICATE XOAUTH2). The refresh token itself works (else the error
+// wraps syncer.ErrInvalidGrant): its consent lacks the Gmail scope.
+var ErrTokenRefused = errors.New("IMAP login refused the OAuth access token: the Google consent must include Gmail " +
+	"(" + contract.GmailScope + "): run `garoon-sync authorize --gmail` and store the new token; " +
+	"also check that IMAP is enabled in Gmail's settings")
+
 // ErrMailboxChanged means the mailbox's UIDVALIDITY changed between Fetch
 // and MarkProcessed: the mailbox was recreated and the UIDs may now name
 // other mails, so nothing was marked.
@@ -61,13 +68,24 @@ var ErrMailboxChanged = errors.New("IMAP mailbox was recreated (UIDVALIDITY chan
 type Config struct {
 	Addr     string // host:port, implicit TLS
 	Username string
-	Password string
+	Password string // LOGIN password (a Gmail app password), when Tokens is nil
+	// Tokens, when set, logs in with SASL XOAUTH2 and an OAuth access token
+	// instead of the password.
+	Tokens   Tokens
 	Mailbox  string      // default INBOX
 	TLS      *tls.Config // nil: system roots; ServerName defaults to Addr's host
 	Keyword  string      // default contract.ProcessedKeyword
 	MaxMails int         // mails per run; default DefaultMaxMails
 	MaxBytes int64       // mail bytes per run; default DefaultMaxBytes
 	Logger   *slog.Logger
+}
+
+// Tokens supplies OAuth access tokens (gcal.Calendar does: one refresh
+// serves the Calendar and Gmail). Drop tells it the server refused token,
+// so the next AccessToken gets a new one.
+type Tokens interface {
+	AccessToken(ctx context.Context) (string, error)
+	DropAccessToken(token string)
 }
 
 // Client is a syncer.Mailbox for one run: it connects on first use and
@@ -338,6 +356,16 @@ func (c *Client) dial(ctx context.Context) (*session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("IMAP address %q: want host:port, e.g. %s: %w", addr, contract.DefaultIMAPAddr, err)
 	}
+	// The access token first: without one (invalid_grant) there is no
+	// point in connecting.
+	var token string
+	if c.cfg.Tokens != nil {
+		if token, err = c.cfg.Tokens.AccessToken(ctx); err != nil {
+			// syncer.ErrInvalidGrant stays inspectable: the same error,
+			// metric and fix as when the Calendar side meets it.
+			return nil, fmt.Errorf("login as %s on %s: get an OAuth access token: %w", c.cfg.Username, addr, err)
+		}
+	}
 	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12}
 	if c.cfg.TLS != nil {
 		tlsCfg = c.cfg.TLS.Clone()
@@ -366,8 +394,8 @@ func (c *Client) dial(ctx context.Context) (*session, error) {
 		return fail(c.callError(ctx, "greeting", err))
 	}
 	c.cfg.Logger.Debug("imap connected", "addr", addr, "took", time.Since(t0))
-	if err := cl.Login(c.cfg.Username, c.cfg.Password).Wait(); err != nil {
-		return fail(c.loginError(ctx, err))
+	if err := c.login(ctx, cl, token); err != nil {
+		return fail(err)
 	}
 	sel, err := cl.Select(c.cfg.Mailbox, nil).Wait()
 	if err != nil {
@@ -386,6 +414,32 @@ func (c *Client) dial(ctx context.Context) (*session, error) {
 	}
 	c.cfg.Logger.Debug("imap selected", "mailbox", c.cfg.Mailbox, "messages", sel.NumMessages, "uidvalidity", sel.UIDValidity, "took", time.Since(t0))
 	return &session{imap: cl, conn: conn, uidValidity: sel.UIDValidity}, nil
+}
+
+// login is LOGIN with the password, or AUTHENTICATE XOAUTH2 with the
+// access token when the config has Tokens.
+func (c *Client) login(ctx context.Context, cl *imapclient.Client, token string) error {
+	if c.cfg.Tokens == nil {
+		if err := cl.Login(c.cfg.Username, c.cfg.Password).Wait(); err != nil {
+			return c.loginError(ctx, err)
+		}
+		return nil
+	}
+	err := cl.Authenticate(&xoauth2{user: c.cfg.Username, token: token})
+	if err == nil {
+		return nil
+	}
+	var refused *xoauth2Error
+	var ie *imap.Error
+	switch {
+	case errors.As(err, &refused):
+		c.cfg.Tokens.DropAccessToken(token)
+		return fmt.Errorf("login as %s on %s: %w (server said: %s)", c.cfg.Username, c.cfg.Addr, ErrTokenRefused, refused)
+	case errors.As(err, &ie) && ie.Type == imap.StatusResponseTypeNo && refusal(err) == "":
+		c.cfg.Tokens.DropAccessToken(token)
+		return fmt.Errorf("login as %s on %s: %w (server said: %s)", c.cfg.Username, c.cfg.Addr, ErrTokenRefused, ie.Text)
+	}
+	return c.loginError(ctx, err)
 }
 
 // drop forgets a connection that failed, so the next call reconnects.

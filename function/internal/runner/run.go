@@ -24,9 +24,21 @@ type Options struct {
 	Now        func() time.Time
 }
 
-// NewMailbox returns the IMAP adapter for the credentials. It connects on
-// first use; Close it after the run.
-func NewMailbox(s Settings, creds secret.Credentials, log *slog.Logger) (*imapmail.Client, error) {
+// Google is what a run needs of the Google side: the Calendar, and its
+// access tokens, which Gmail's OAuth login shares (one refresh per run
+// serves both). *gcal.Calendar is one.
+type Google interface {
+	syncer.Calendar
+	imapmail.Tokens
+}
+
+var _ Google = (*gcal.Calendar)(nil)
+
+// NewMailbox returns the IMAP adapter for the credentials: LOGIN with the
+// app password, or, when the credentials say OAuth, AUTHENTICATE XOAUTH2
+// with tokens' access token. It connects on first use; Close it after the
+// run.
+func NewMailbox(s Settings, creds secret.Credentials, tokens imapmail.Tokens, log *slog.Logger) (*imapmail.Client, error) {
 	host, _, err := net.SplitHostPort(s.IMAPAddr)
 	if err != nil {
 		return nil, fmt.Errorf("%s=%q: %w", contract.EnvIMAPAddr, s.IMAPAddr, err)
@@ -39,14 +51,22 @@ func NewMailbox(s Settings, creds secret.Credentials, log *slog.Logger) (*imapma
 		}
 		tlsCfg.RootCAs = pool
 	}
-	return imapmail.New(imapmail.Config{
+	cfg := imapmail.Config{
 		Addr:     s.IMAPAddr,
 		Username: creds.GmailAddress,
-		Password: creds.GmailPassword,
 		Mailbox:  creds.IMAPMailbox,
 		TLS:      tlsCfg,
 		Logger:   log,
-	}), nil
+	}
+	if creds.GmailOAuth() {
+		if tokens == nil {
+			return nil, fmt.Errorf("gmail login over OAuth (%s) needs the Google token source", contract.KeyGmailAuth)
+		}
+		cfg.Tokens = tokens
+	} else {
+		cfg.Password = creds.GmailPassword
+	}
+	return imapmail.New(cfg), nil
 }
 
 // NewCalendar returns the Google Calendar adapter for the credentials. It may
@@ -66,13 +86,29 @@ func NewCalendar(s Settings, creds secret.Credentials, log *slog.Logger) (*gcal.
 	})
 }
 
-// Run is one sync run: fetch, plan, apply, mark.
-func Run(ctx context.Context, s Settings, creds secret.Credentials, cal syncer.Calendar, opt Options) (*syncer.Report, error) {
+// Run is one sync run: fetch, plan, apply, mark. An error of a run whose
+// Gmail login uses the Google token is marked so that Fix names the
+// consent that includes Gmail.
+func Run(ctx context.Context, s Settings, creds secret.Credentials, cal Google, opt Options) (*syncer.Report, error) {
+	rep, err := run(ctx, s, creds, cal, opt)
+	if err != nil && creds.GmailOAuth() {
+		err = gmailOAuthError{err}
+	}
+	return rep, err
+}
+
+// gmailOAuthError marks the error of a run that read Gmail over OAuth; its
+// message is the error's own.
+type gmailOAuthError struct{ error }
+
+func (e gmailOAuthError) Unwrap() error { return e.error }
+
+func run(ctx context.Context, s Settings, creds secret.Credentials, cal Google, opt Options) (*syncer.Report, error) {
 	log := opt.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	mb, err := NewMailbox(s, creds, log)
+	mb, err := NewMailbox(s, creds, cal, log)
 	if err != nil {
 		return &syncer.Report{DryRun: opt.DryRun}, err
 	}

@@ -57,12 +57,15 @@ func NewSummary(env string, rep *syncer.Report, runErr error) Summary {
 }
 
 // Fix is the command a person runs when a run of env failed with err:
-// replace the Google token, replace the Gmail app password, or let doctor
-// find the problem.
+// replace the Google token (with the Gmail scope again when Gmail uses it),
+// replace the Gmail app password, or let doctor find the problem.
 func Fix(err error, env string) string {
 	switch {
 	case err == nil:
 		return ""
+	case errors.Is(err, syncer.ErrInvalidGrant) && errors.As(err, new(gmailOAuthError)),
+		errors.Is(err, imapmail.ErrTokenRefused):
+		return contract.FixInvalidGrantGmail(env)
 	case errors.Is(err, syncer.ErrInvalidGrant):
 		return contract.FixInvalidGrant(env)
 	case errors.Is(err, imapmail.ErrAuth):

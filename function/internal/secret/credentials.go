@@ -33,7 +33,14 @@ type Credentials struct {
 	IMAPMailbox        string // default "INBOX"
 	TimeZone           string // IANA name, default "Asia/Tokyo"
 	SeriesDelete       string // "flag" (default) or "all"
+	// GmailAuth is how the function logs in to Gmail, resolved:
+	// "password" (gmail_password) or "oauth" (XOAUTH2 with the Google token).
+	GmailAuth string
 }
+
+// GmailOAuth reports whether Gmail is read with an OAuth access token from
+// GoogleRefreshToken rather than with the app password.
+func (c Credentials) GmailOAuth() bool { return c.GmailAuth == contract.GmailAuthOAuth }
 
 // Parse reads the secret's JSON object. Every missing or empty required key
 // is named in the error; unknown keys are ignored. Errors never quote the
@@ -77,6 +84,7 @@ func parse(data []byte) (Credentials, error) {
 		{contract.KeyIMAPMailbox, &c.IMAPMailbox},
 		{contract.KeyTimeZone, &c.TimeZone},
 		{contract.KeySeriesDelete, &c.SeriesDelete},
+		{contract.KeyGmailAuth, &c.GmailAuth},
 	}
 	var notString []string
 	for _, f := range fields {
@@ -102,9 +110,21 @@ func parse(data []byte) (Credentials, error) {
 		return r
 	}, c.GmailPassword)
 
+	switch c.GmailAuth {
+	case "":
+		// The old six-key secret keeps its app password; a secret without
+		// one reads Gmail with the Google token.
+		c.GmailAuth = contract.GmailAuthPassword
+		if c.GmailPassword == "" {
+			c.GmailAuth = contract.GmailAuthOAuth
+		}
+	case contract.GmailAuthPassword, contract.GmailAuthOAuth:
+	default:
+		return Credentials{}, fmt.Errorf("key %q: %q is neither %q nor %q", contract.KeyGmailAuth, c.GmailAuth, contract.GmailAuthPassword, contract.GmailAuthOAuth)
+	}
 	var missing []string
 	for _, f := range fields {
-		if *f.dst == "" && isRequired(f.key) {
+		if *f.dst == "" && isRequired(f.key, c.GmailAuth) {
 			missing = append(missing, f.key)
 		}
 	}
@@ -133,7 +153,12 @@ func parse(data []byte) (Credentials, error) {
 	return c, nil
 }
 
-func isRequired(key string) bool {
+// isRequired: every key of contract.RequiredKeys, gmail_password only for
+// app-password login.
+func isRequired(key, gmailAuth string) bool {
+	if key == contract.KeyGmailPassword {
+		return gmailAuth == contract.GmailAuthPassword
+	}
 	for _, k := range contract.RequiredKeys {
 		if k == key {
 			return true
@@ -163,7 +188,6 @@ func quoteAll(keys []string) string {
 func (c Credentials) ToJSON() ([]byte, error) {
 	m := map[string]string{
 		contract.KeyGmailAddress:       c.GmailAddress,
-		contract.KeyGmailPassword:      c.GmailPassword,
 		contract.KeyGaroonSender:       c.GaroonSender,
 		contract.KeyGoogleRefreshToken: c.GoogleRefreshToken,
 		contract.KeyGoogleClientID:     c.GoogleClientID,
@@ -180,6 +204,13 @@ func (c Credentials) ToJSON() ([]byte, error) {
 	}
 	if c.SeriesDelete != "" && c.SeriesDelete != contract.SeriesDeleteFlag {
 		m[contract.KeySeriesDelete] = c.SeriesDelete
+	}
+	if c.GmailPassword != "" {
+		m[contract.KeyGmailPassword] = c.GmailPassword
+	}
+	// gmail_auth only where the other keys do not already imply it.
+	if c.GmailOAuth() && c.GmailPassword != "" || c.GmailAuth == contract.GmailAuthPassword && c.GmailPassword == "" {
+		m[contract.KeyGmailAuth] = c.GmailAuth
 	}
 	return json.MarshalIndent(m, "", "  ")
 }
@@ -208,6 +239,7 @@ func (c Credentials) fields() []field {
 		{"IMAPMailbox", contract.KeyIMAPMailbox, c.IMAPMailbox},
 		{"TimeZone", contract.KeyTimeZone, c.TimeZone},
 		{"SeriesDelete", contract.KeySeriesDelete, c.SeriesDelete},
+		{"GmailAuth", contract.KeyGmailAuth, c.GmailAuth},
 	}
 }
 

@@ -39,6 +39,7 @@ var want = secret.Credentials{
 	IMAPMailbox:        "INBOX",
 	TimeZone:           "Asia/Tokyo",
 	SeriesDelete:       "flag",
+	GmailAuth:          "password",
 }
 
 // with returns full with key set to value (a JSON literal), or removed if
@@ -79,11 +80,22 @@ func TestParse(t *testing.T) {
 		{name: "password with full-width and tab spaces", in: with("gmail_password", `"abcd\u3000efgh\tijkl  mnop"`), want: func(*secret.Credentials) {}},
 		{name: "password without spaces", in: with("gmail_password", `"abcdefghijklmnop"`), want: func(*secret.Credentials) {}},
 
-		{name: "missing key", in: with("gmail_password", ""), wantErr: []string{`secret: missing required key "gmail_password"`}},
+		// Gmail login: the old six keys use the app password; without one,
+		// or with gmail_auth "oauth", the Google token serves Gmail too.
+		{name: "no password: oauth", in: with("gmail_password", ""),
+			want: func(c *secret.Credentials) { c.GmailPassword, c.GmailAuth = "", "oauth" }},
+		{name: "gmail_auth oauth wins over a password", in: with("gmail_auth", `"oauth"`),
+			want: func(c *secret.Credentials) { c.GmailAuth = "oauth" }},
+		{name: "gmail_auth password", in: with("gmail_auth", `" password "`), want: func(*secret.Credentials) {}},
+		{name: "gmail_auth password without a password", in: `{"gmail_auth":"password","gmail_address":"taro@example.com","garoon_sender":"g@example.jp","google_refresh_token":"x","google_client_id":"y","google_client_secret":"z"}`,
+			wantErr: []string{`secret: missing required key "gmail_password"`}},
+		{name: "gmail_auth unknown", in: with("gmail_auth", `"xoauth2"`), wantErr: []string{`key "gmail_auth": "xoauth2" is neither "password" nor "oauth"`}},
+		{name: "gmail_auth not a string", in: with("gmail_auth", `true`), wantErr: []string{`key "gmail_auth" must be a string`}},
+		{name: "missing key", in: with("google_refresh_token", ""), wantErr: []string{`secret: missing required key "google_refresh_token"`}},
 		{name: "empty key", in: with("garoon_sender", `""`), wantErr: []string{`missing required key "garoon_sender"`}},
 		{name: "blank key", in: with("garoon_sender", `"   "`), wantErr: []string{`missing required key "garoon_sender"`}},
 		{name: "null key", in: with("google_client_id", `null`), wantErr: []string{`missing required key "google_client_id"`}},
-		{name: "all missing", in: `{}`, wantErr: []string{`missing required keys "gmail_address", "gmail_password", "garoon_sender", "google_refresh_token", "google_client_id", "google_client_secret"`}},
+		{name: "all missing", in: `{}`, wantErr: []string{`missing required keys "gmail_address", "garoon_sender", "google_refresh_token", "google_client_id", "google_client_secret"`}},
 		{name: "not a string", in: with("gmail_password", `12345`), wantErr: []string{`key "gmail_password" must be a string`}},
 		{name: "empty input", in: " \n", wantErr: []string{"secret: empty", `"gmail_address"`}},
 		{name: "array", in: `["a"]`, wantErr: []string{"secret: not a JSON object"}},
@@ -139,6 +151,46 @@ func TestToJSONRoundTrip(t *testing.T) {
 	}
 	if bytes.Contains(b, []byte("imap_mailbox")) {
 		t.Errorf("default mailbox written: %s", b)
+	}
+}
+
+// TestToJSONGmailAuth: gmail_auth is written exactly when the other keys do
+// not imply it, and every form parses back to the same credentials.
+func TestToJSONGmailAuth(t *testing.T) {
+	for _, tt := range []struct {
+		name           string
+		password, auth string
+		wantKey        string // gmail_auth in the JSON, "" for none
+	}{
+		{"password", password, "password", ""},
+		{"oauth, no password", "", "oauth", ""},
+		{"oauth with a password kept", password, "oauth", "oauth"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := want
+			c.GmailPassword, c.GmailAuth = tt.password, tt.auth
+			b, err := c.ToJSON()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var m map[string]string
+			if err := json.Unmarshal(b, &m); err != nil {
+				t.Fatal(err)
+			}
+			if m["gmail_auth"] != tt.wantKey {
+				t.Errorf("gmail_auth %q, want %q", m["gmail_auth"], tt.wantKey)
+			}
+			if _, ok := m["gmail_password"]; ok != (tt.password != "") {
+				t.Errorf("gmail_password written: %v", ok)
+			}
+			back, err := secret.Parse(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if back != c {
+				t.Errorf("round trip: %#v", back)
+			}
+		})
 	}
 }
 
