@@ -4,7 +4,6 @@ import (
 	"context"
 	"embed"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -53,6 +52,8 @@ Examples:
   garoon-sync demo
   make demo
   garoon-sync demo --serve        # then, elsewhere: source the file it names; garoon-sync doctor --env demo
+
+Flags:
 `
 
 // demoSender is the Garoon sender the sample mails come from; demoEnv is
@@ -65,14 +66,12 @@ const (
 func defaultDemoEnvFile() string { return filepath.Join(os.TempDir(), "garoon-sync-demo.env") }
 
 func cmdDemo(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, demoUsage); fs.PrintDefaults() }
+	fs := newFlags("demo")
 	verbose := fs.Bool("v", false, "log each step to stderr")
 	serve := fs.Bool("serve", false, "keep the fakes running after the demo, until Ctrl-C")
 	envFile := fs.String("env-file", defaultDemoEnvFile(), "with --serve: write the environment pointing at the fakes here")
-	if err := fs.Parse(args); err != nil {
-		return flagExit(err)
+	if code, ok := parseFlags(fs, demoUsage, args, stdout, stderr); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "garoon-sync demo: unexpected argument %q\n", fs.Arg(0))

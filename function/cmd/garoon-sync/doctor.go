@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -74,39 +73,24 @@ type check struct {
 const lastRunWindow = 72 * time.Hour
 
 func cmdDoctor(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, doctorUsage); fs.PrintDefaults() }
+	fs := newFlags("doctor")
 	env := fs.String("env", "", "deployed environment: its secret "+contract.SecretName("NAME")+" and its last run")
 	secretFile := fs.String("secret-file", "", "read the secret JSON from this file (overrides --env's secret and "+contract.EnvSecretFile+")")
 	asJSON := fs.Bool("json", false, "print the checks as JSON")
 	timeout := fs.Duration("timeout", time.Minute, "give up after this long")
-	if err := fs.Parse(args); err != nil {
-		return flagExit(err)
+	if code, ok := parseFlags(fs, doctorUsage, args, stdout, stderr); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "garoon-sync doctor: unexpected argument %q\n", fs.Arg(0))
+		fmt.Fprintf(stderr, "garoon-sync doctor: unexpected argument %q (see garoon-sync doctor --help)\n", fs.Arg(0))
 		return exitUsage
 	}
-	over := map[string]string{}
-	if *env != "" {
-		over[contract.EnvSecretID] = contract.SecretName(*env)
-		over[contract.EnvEnvironment] = *env
-	}
-	if *secretFile != "" {
-		over[contract.EnvSecretFile] = *secretFile
-	}
-	getenv := overlayEnv(os.Getenv, over)
+	getenv := overlayEnv(os.Getenv, secretFlags(*env, *secretFile))
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
 
 	checks := diagnose(ctx, getenv)
 	checks = append(checks, lastRunCheck(ctx, getenv, *env, time.Now()))
-	if *env != "" {
-		for i := range checks {
-			checks[i].Fix = strings.ReplaceAll(checks[i].Fix, "<env>", *env)
-		}
-	}
 	failed := false
 	for _, c := range checks {
 		failed = failed || c.Status == statusFail
@@ -155,24 +139,20 @@ func diagnose(ctx context.Context, getenv func(string) string) []check {
 	}
 	add("settings", statusOK, fmt.Sprintf("IMAP %s, lookback %d days", s.IMAPAddr, int(s.Lookback.Hours()/24)), "")
 
-	src, err := secret.FromEnv(ctx, getenv)
-	var creds secret.Credentials
-	if err == nil {
-		creds, err = src.Load(ctx)
-	}
+	creds, place, err := loadSecret(ctx, getenv)
 	if err != nil {
-		add("secret", statusFail, err.Error(), "fill it with `garoon-sync secret put --env <env>`, then `garoon-sync secret check --env <env>`")
+		add("secret", statusFail, err.Error(), place.fixLoad(err))
 		skipRest("gmail", "google", "calendar")
 		return out
 	}
 	add("secret", statusOK, fmt.Sprintf("complete: %s, sender %s, calendar %s, mailbox %s", creds.GmailAddress, creds.GaroonSender, creds.CalendarID, creds.IMAPMailbox), "")
 
-	out = append(out, gmailCheck(ctx, s, creds))
-	out = append(out, googleChecks(ctx, s, creds)...)
+	out = append(out, gmailCheck(ctx, s, creds, place))
+	out = append(out, googleChecks(ctx, s, creds, place)...)
 	return out
 }
 
-func gmailCheck(ctx context.Context, s runner.Settings, creds secret.Credentials) check {
+func gmailCheck(ctx context.Context, s runner.Settings, creds secret.Credentials, place secretPlace) check {
 	const name = "gmail"
 	mb, err := runner.NewMailbox(s, creds, nil)
 	if err != nil {
@@ -182,8 +162,7 @@ func gmailCheck(ctx context.Context, s runner.Settings, creds secret.Credentials
 	mails, err := mb.Fetch(ctx, creds.GaroonSender, time.Now().Add(-s.Lookback))
 	switch {
 	case errors.Is(err, imapmail.ErrAuth):
-		return check{name, statusFail, "login refused for " + creds.GmailAddress,
-			"turn on 2-Step Verification, create an app password, store it: `" + contract.FixGmailLogin("<env>") + "`"}
+		return check{name, statusFail, "login refused for " + creds.GmailAddress, place.fixGmailLogin()}
 	case err != nil:
 		return check{name, statusFail, err.Error(), "check the network, " + contract.EnvIMAPAddr + " and imap_mailbox"}
 	}
@@ -214,7 +193,7 @@ func gmailCheck(ctx context.Context, s runner.Settings, creds secret.Credentials
 }
 
 // googleChecks checks the token, then the calendar with it.
-func googleChecks(ctx context.Context, s runner.Settings, creds secret.Credentials) []check {
+func googleChecks(ctx context.Context, s runner.Settings, creds secret.Credentials, place secretPlace) []check {
 	cal, err := runner.NewCalendar(s, creds, nil)
 	if err == nil {
 		err = cal.CheckToken(ctx)
@@ -223,7 +202,7 @@ func googleChecks(ctx context.Context, s runner.Settings, creds secret.Credentia
 	case errors.Is(err, syncer.ErrInvalidGrant):
 		return []check{
 			{"google", statusFail, "Google refused the refresh token (invalid_grant): revoked, expired (7 days while the consent screen is in Testing), or issued for another client",
-				"`" + contract.FixInvalidGrant("<env>") + "`"},
+				place.fixInvalidGrant()},
 			{"calendar", statusSkip, "needs the checks above", ""},
 		}
 	case err != nil:
@@ -257,8 +236,14 @@ func lastRunCheck(ctx context.Context, getenv func(string) string, env string, n
 	group := contract.LogGroupName(env)
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
+	if demoNotSourced(env, getenv) {
+		return check{name, statusSkip, "cannot read " + group + ": " + errDemoNotSourced.Error(), demoSourceHint()}
+	}
 	client, err := logsClient(ctx, getenv)
-	if err != nil {
+	switch {
+	case errors.Is(err, errNoAWSCredentials):
+		return check{name, statusSkip, "cannot read " + group + ": " + err.Error(), fixAWSLogin}
+	case err != nil:
 		return check{name, statusSkip, "cannot read " + group + ": " + err.Error(), ""}
 	}
 	run, found, err := lastRun(ctx, client, group, now.Add(-lastRunWindow))
@@ -287,7 +272,11 @@ func lastRunCheck(ctx context.Context, getenv func(string) string, env string, n
 }
 
 func logsClient(ctx context.Context, getenv func(string) string) (*cloudwatchlogs.Client, error) {
-	cfg, err := secret.AWSConfig(ctx, getenv)
+	opts, err := awsOptions(ctx, getenv)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := secret.AWSConfig(ctx, getenv, opts...)
 	if err != nil {
 		return nil, err
 	}

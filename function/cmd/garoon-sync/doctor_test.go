@@ -211,7 +211,8 @@ func TestDoctorFindsWhatIsWrong(t *testing.T) {
 	// The secret not readable: the checks that need it are skipped.
 	w.sm.Deny(true)
 	checks, out, code = doctor(t, "--env", "demo")
-	if code != exitFail || checks["secret"].Status != statusFail || !strings.Contains(checks["secret"].Fix, "secret put") ||
+	if code != exitFail || checks["secret"].Status != statusFail || !strings.Contains(checks["secret"].Detail, "access denied: the caller needs secretsmanager:GetSecretValue") ||
+		checks["secret"].Fix != "" ||
 		checks["gmail"].Status != statusSkip || checks["calendar"].Status != statusSkip {
 		t.Errorf("denied secret: exit %d\n%s", code, out)
 	}
