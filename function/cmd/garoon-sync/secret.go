@@ -137,7 +137,7 @@ func smClient(ctx context.Context, place secretPlace) (*secretsmanager.Client, e
 	}
 	opts, err := awsOptions(ctx, os.Getenv)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("secret %s: %w", place.id, err)
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
