@@ -171,7 +171,9 @@ func TestDemo(t *testing.T) {
 	}
 	for _, want := range []string{"Run 1", "Run 2", "Run 3", "cancel-occurrence", "update", "Google Calendar now", "朝会", "開発部 定例",
 		"4 mails: 3 created, 0 updated, 0 deleted, 0 unchanged, 1 ignored", "4 mails: 0 created, 1 updated, 2 deleted, 0 unchanged, 1 ignored",
-		"0 mails: 0 created", "(1 cancelled: 2026-12-08 09:00)"} {
+		"0 mails: 0 created", "(1 cancelled: 2026-12-08 09:00)",
+		// The forged mail's reason, wrapped rather than cut.
+		`sender "no-reply@cybozu.com.attacker.example" is not the` + "\n" + strings.Repeat(" ", 82) + `Garoon sender "no-reply@cybozu.com"` + "\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}

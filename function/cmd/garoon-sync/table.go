@@ -13,17 +13,36 @@ import (
 )
 
 // table prints rows aligned by display width: Japanese characters take two
-// terminal cells, which text/tabwriter does not know.
+// terminal cells, which text/tabwriter does not know. The last column may
+// wrap: its long cells continue on the next lines, under it.
 type table struct {
 	header []string
 	rows   [][]string
+	// wrapLast is the width in cells the last column wraps at; 0: no wrap.
+	wrapLast int
 }
 
 func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
 
 func (t *table) write(w io.Writer) {
+	var rows [][]string
+	for _, r := range t.rows {
+		last := len(r) - 1
+		if t.wrapLast == 0 || last < 0 {
+			rows = append(rows, r)
+			continue
+		}
+		for i, part := range wrap(r[last], t.wrapLast) {
+			row := make([]string, len(r))
+			if i == 0 {
+				copy(row, r)
+			}
+			row[last] = part
+			rows = append(rows, row)
+		}
+	}
 	widths := make([]int, len(t.header))
-	for _, r := range append([][]string{t.header}, t.rows...) {
+	for _, r := range append([][]string{t.header}, rows...) {
 		for i, c := range r {
 			widths[i] = max(widths[i], cells(c))
 		}
@@ -39,9 +58,42 @@ func (t *table) write(w io.Writer) {
 		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
 	}
 	line(t.header)
-	for _, r := range t.rows {
+	for _, r := range rows {
 		line(r)
 	}
+}
+
+// wrap splits s into lines of at most n cells, at spaces where it can,
+// anywhere in a word longer than a line (Japanese text has no spaces).
+func wrap(s string, n int) []string {
+	var lines []string
+	var cur strings.Builder
+	used := 0
+	flush := func() {
+		lines = append(lines, strings.TrimRight(cur.String(), " "))
+		cur.Reset()
+		used = 0
+	}
+	for word := range strings.SplitSeq(s, " ") {
+		wc := cells(word)
+		if used > 0 && used+1+wc > n {
+			flush()
+		}
+		if used > 0 {
+			cur.WriteByte(' ')
+			used++
+		}
+		for _, r := range word {
+			rc := cells(string(r))
+			if used+rc > n && used > 0 {
+				flush()
+			}
+			cur.WriteRune(r)
+			used += rc
+		}
+	}
+	flush()
+	return lines
 }
 
 // cells is the number of terminal cells s takes.
@@ -111,14 +163,14 @@ func writeSteps(w io.Writer, rep *syncer.Report) {
 	if len(rep.Steps) == 0 {
 		return
 	}
-	t := &table{header: []string{"UID", "ACTION", "KIND", "WHEN (JST)", "TITLE", "EVENT", "WHY"}}
+	t := &table{header: []string{"UID", "ACTION", "KIND", "WHEN (JST)", "TITLE", "EVENT", "WHY"}, wrapLast: 60}
 	for _, st := range rep.Steps {
 		title := st.Title
 		if st.Repeats {
 			title += " (繰り返し)"
 		}
 		t.add(fmt.Sprint(st.UID), string(st.Op), string(st.Kind), when(st.Start, st.End, st.AllDay),
-			clip(title, 28), shortID(st.EventID), clip(st.Reason, 60))
+			clip(title, 28), shortID(st.EventID), st.Reason)
 	}
 	t.write(w)
 }
