@@ -161,6 +161,10 @@ func TestMissingFiles(t *testing.T) {
 			"(Google Cloud Console → APIs & Services → Credentials → the client → Download JSON) and give its path\n" {
 		t.Errorf("authorize: exit %d %q", code, errOut)
 	}
+	if out, errOut, code := run("secret", "put", "--env", "dev", "--from-file", filepath.Join(dir, "token.json")); code != exitFail || out != "" ||
+		errOut != "garoon-sync secret put: --from-file "+filepath.Join(dir, "token.json")+" does not exist\n" {
+		t.Errorf("secret put: exit %d %q", code, errOut)
+	}
 	secretFile := filepath.Join(dir, "secret.json")
 	create := "create it: `garoon-sync authorize --client-secret credentials.json --out " + secretFile +
 		"` writes the Google keys; add gmail_address, gmail_password and garoon_sender (README: Configuration)"
@@ -258,7 +262,9 @@ func TestHintsForSecretsManager(t *testing.T) {
 	if c := checks["secret"]; c.Detail != "secret garoon-calendar-sync/prod has no value yet" || c.Fix != "`garoon-sync secret put --env prod` fills it" {
 		t.Errorf("doctor empty secret:\n%s", out)
 	}
-	if _, errOut, code := run("secret", "put", "--env", "nope", "--from-file", filepath.Join(t.TempDir(), "token.json")); code != exitFail ||
+	token := filepath.Join(t.TempDir(), "token.json")
+	must(t, os.WriteFile(token, []byte(`{"google_refresh_token":"rt"}`), 0o600))
+	if _, errOut, code := run("secret", "put", "--env", "nope", "--from-file", token); code != exitFail ||
 		errOut != "garoon-sync secret put: secret garoon-calendar-sync/nope does not exist in ap-northeast-1: deploy the environment first (make deploy ENV=nope), or set AWS_REGION to the region it is deployed in\n" {
 		t.Errorf("put, no secret: %d %q", code, errOut)
 	}

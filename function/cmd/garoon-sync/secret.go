@@ -185,17 +185,9 @@ func secretPut(ctx context.Context, place secretPlace, fromFile, ask string, std
 		return exitFail
 	}
 	id := place.id
-	sm, err := smClient(ctx, place)
-	if err != nil {
-		return fail(err)
-	}
-	values, err := stored(ctx, sm, place)
-	if err != nil {
-		return fail(err)
-	}
-	before := maps.Clone(values)
+	// The local file first: its mistakes need no AWS round trip.
+	var more map[string]string
 	if fromFile != "" {
-		var more map[string]string
 		b, err := os.ReadFile(fromFile)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
@@ -205,10 +197,19 @@ func secretPut(ctx context.Context, place secretPlace, fromFile, ask string, std
 		case json.Unmarshal(b, &more) != nil:
 			return fail(fmt.Errorf("%s: want a JSON object of strings", fromFile))
 		}
-		for k, v := range more {
-			if v != "" {
-				values[k] = v
-			}
+	}
+	sm, err := smClient(ctx, place)
+	if err != nil {
+		return fail(err)
+	}
+	values, err := stored(ctx, sm, place)
+	if err != nil {
+		return fail(err)
+	}
+	before := maps.Clone(values)
+	for k, v := range more {
+		if v != "" {
+			values[k] = v
 		}
 	}
 	askFor := map[string]bool{}
