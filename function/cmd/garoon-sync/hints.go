@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/logging"
 
@@ -127,6 +128,8 @@ func (p secretPlace) fixLoad(err error) string {
 	switch {
 	case errors.Is(err, errNoAWSCredentials):
 		return fixAWSLogin
+	case errors.As(err, &api) && isExpiredCredentials(api.ErrorCode()):
+		return fixAWSLogin
 	case errors.Is(err, errDemoNotSourced):
 		return demoSourceHint()
 	case p.file != "" && errors.Is(err, fs.ErrNotExist):
@@ -206,6 +209,20 @@ func loadSecret(ctx context.Context, getenv func(string) string) (secret.Credent
 	return creds, place, err
 }
 
+// isExpiredCredentials: AWS refused the credentials themselves: "The
+// security token included in the request is expired" (ExpiredTokenException),
+// an unknown access key (UnrecognizedClientException,
+// https://docs.aws.amazon.com/awsconsolehelpdocs/latest/gsg/common-errors.html;
+// InvalidClientTokenId,
+// https://docs.aws.amazon.com/secretsmanager/latest/apireference/CommonErrors.html).
+func isExpiredCredentials(code string) bool {
+	switch code {
+	case "ExpiredTokenException", "UnrecognizedClientException", "InvalidClientTokenId":
+		return true
+	}
+	return false
+}
+
 // errNoAWSCredentials: the AWS SDK found no credentials to sign with.
 var errNoAWSCredentials = errors.New("no AWS credentials")
 
@@ -232,6 +249,10 @@ func awsOptions(ctx context.Context, getenv func(string) string) ([]func(*config
 		return nil, errNoAWSCredentials
 	}
 	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		var sso *ssocreds.InvalidTokenError
+		if errors.As(err, &sso) {
+			return nil, fmt.Errorf("%w: the AWS SSO session has expired", errNoAWSCredentials)
+		}
 		return nil, errNoAWSCredentials
 	}
 	return []func(*config.LoadOptions) error{quietSDK, config.WithCredentialsProvider(cfg.Credentials)}, nil

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha1"
+	"encoding/hex"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/smithy-go"
 
 	"garoon-calendar-sync/function/internal/fake"
 	"garoon-calendar-sync/shared/contract"
@@ -98,6 +101,40 @@ func TestNoAWSCredentials(t *testing.T) {
 	}
 	if sdk != "" {
 		t.Errorf("the SDK wrote to stderr:\n%s", sdk)
+	}
+}
+
+// An SSO profile whose cached login has expired: the same hint, and why.
+func TestExpiredSSOLogin(t *testing.T) {
+	noAWS(t, "")
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	const startURL = "https://example.awsapps.com/start"
+	must(t, os.WriteFile(os.Getenv("AWS_CONFIG_FILE"), []byte("[default]\nsso_start_url = "+startURL+
+		"\nsso_region = ap-northeast-1\nsso_account_id = 123456789012\nsso_role_name = Deployer\nregion = ap-northeast-1\n"), 0o600))
+	// The AWS CLI's token cache: ~/.aws/sso/cache/<sha1 of the start URL>.json.
+	cache := filepath.Join(home, ".aws", "sso", "cache")
+	must(t, os.MkdirAll(cache, 0o700))
+	sum := sha1.Sum([]byte(startURL))
+	must(t, os.WriteFile(filepath.Join(cache, hex.EncodeToString(sum[:])+".json"),
+		[]byte(`{"accessToken":"x","expiresAt":"2020-01-01T00:00:00Z","region":"ap-northeast-1","startUrl":"`+startURL+`"}`), 0o600))
+	_, errOut, code := run("run", "--env", "prod")
+	if want := "garoon-sync run: secret garoon-calendar-sync/prod: no AWS credentials: the AWS SSO session has expired\nfix: " + fixAWSLogin + "\n"; code != exitFail || errOut != want {
+		t.Errorf("exit %d\n%q\nwant %q", code, errOut, want)
+	}
+}
+
+func TestExpiredCredentialsHint(t *testing.T) {
+	p := secretPlace{id: contract.SecretName("prod"), env: "prod"}
+	for code, want := range map[string]string{
+		"ExpiredTokenException":       fixAWSLogin,
+		"UnrecognizedClientException": fixAWSLogin,
+		"InvalidClientTokenId":        fixAWSLogin,
+		"AccessDeniedException":       "",
+	} {
+		if got := p.fixLoad(&smithy.GenericAPIError{Code: code}); got != want {
+			t.Errorf("%s: %q, want %q", code, got, want)
+		}
 	}
 }
 
