@@ -7,9 +7,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+	fs2 "io/fs"
 	"maps"
 	"net"
 	"net/http"
@@ -72,9 +72,7 @@ var openBrowser = func(url string) error {
 }
 
 func cmdAuthorize(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("authorize", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, authorizeUsage); fs.PrintDefaults() }
+	fs := newFlags("authorize")
 	clientSecret := fs.String("client-secret", "", "the Desktop OAuth client JSON file, or with --client-id the client secret")
 	clientID := fs.String("client-id", "", "OAuth client id (with --client-secret SECRET)")
 	out := fs.String("out", "", "merge the three secret keys into this JSON file (mode 0600)")
@@ -82,12 +80,19 @@ func cmdAuthorize(args []string, stdout, stderr io.Writer) int {
 	gmail := fs.Bool("gmail", false, "also ask for Gmail (IMAP over OAuth, no app password needed)")
 	noBrowser := fs.Bool("no-browser", false, "only print the address to open")
 	timeout := fs.Duration("timeout", 5*time.Minute, "how long to wait for the consent")
-	if err := fs.Parse(args); err != nil {
-		return flagExit(err)
+	if code, ok := parseFlags(fs, authorizeUsage, args, stdout, stderr); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "garoon-sync authorize: unexpected argument %q (see garoon-sync authorize --help)\n", fs.Arg(0))
+		return exitUsage
 	}
 	cfg, err := oauthConfig(*clientID, *clientSecret)
 	if err != nil {
 		fmt.Fprintf(stderr, "garoon-sync authorize: %v\n", err)
+		if errors.Is(err, fs2.ErrNotExist) {
+			return exitFail
+		}
 		return exitUsage
 	}
 	if *gmail {
@@ -136,7 +141,16 @@ func cmdAuthorize(args []string, stdout, stderr io.Writer) int {
 // oauthConfig reads the client from Google's JSON file, or from the flags.
 func oauthConfig(clientID, clientSecret string) (*oauth2.Config, error) {
 	var cfg *oauth2.Config
-	if b, err := os.ReadFile(clientSecret); err == nil {
+	b, err := os.ReadFile(clientSecret)
+	if clientID == "" && clientSecret != "" && err != nil {
+		// Without --client-id, --client-secret names Google's file.
+		if errors.Is(err, fs2.ErrNotExist) {
+			return nil, &reworded{fmt.Sprintf("%s does not exist: download the OAuth client of type \"Desktop app\" as JSON "+
+				"(Google Cloud Console → APIs & Services → Credentials → the client → Download JSON) and give its path", clientSecret), err}
+		}
+		return nil, err
+	}
+	if err == nil {
 		var file struct {
 			Installed *struct {
 				ClientID     string `json:"client_id"`
@@ -165,7 +179,7 @@ func oauthConfig(clientID, clientSecret string) (*oauth2.Config, error) {
 	} else if clientID != "" && clientSecret != "" {
 		cfg = &oauth2.Config{ClientID: clientID, ClientSecret: clientSecret, Endpoint: google.Endpoint}
 	} else {
-		return nil, errors.New("give --client-secret credentials.json (a Desktop OAuth client), or --client-id and --client-secret")
+		return nil, errors.New("give --client-secret FILE (the Desktop OAuth client's JSON from Google Cloud Console), or --client-id ID and --client-secret SECRET")
 	}
 	if v := os.Getenv(EnvAuthURL); v != "" {
 		cfg.Endpoint.AuthURL = v

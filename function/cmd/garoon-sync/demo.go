@@ -1,15 +1,17 @@
 package main
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"embed"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
 	"maps"
+	"net"
 	"os"
 	"os/signal"
 	"path"
@@ -27,7 +29,7 @@ import (
 	"garoon-calendar-sync/shared/contract"
 )
 
-//go:embed demo/*.eml
+//go:embed demo/*.eml demo/serve/*.eml
 var demoMails embed.FS
 
 const demoUsage = `Usage: garoon-sync demo [--serve [--env-file FILE]] [-v]
@@ -44,15 +46,19 @@ the Lambda would log it. No account, no network. It shows three runs:
      a forged mail from a look-alike sender (ignored), a delete
   3. a run with nothing new: nothing changes
 
-With --serve the fakes keep running afterwards, until Ctrl-C, and FILE gets
-the environment that points the CLI at them: in another terminal,
-"source FILE", then try doctor, secret check or run as against a real
-deployment of the environment "demo".
+With --serve the fakes keep running afterwards, until Ctrl-C (exit status
+0), with one more notice waiting in the mailbox, and FILE gets the
+environment that points the CLI at them: in another terminal, "source FILE",
+then try doctor, secret check or run --dry-run as against a real deployment
+of the environment "demo". One demo --serve at a time owns FILE: a second one
+started while the first runs is refused (give it another --env-file).
 
 Examples:
   garoon-sync demo
   make demo
   garoon-sync demo --serve        # then, elsewhere: source the file it names; garoon-sync doctor --env demo
+
+Flags:
 `
 
 // demoSender is the Garoon sender the sample mails come from; demoEnv is
@@ -65,14 +71,12 @@ const (
 func defaultDemoEnvFile() string { return filepath.Join(os.TempDir(), "garoon-sync-demo.env") }
 
 func cmdDemo(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, demoUsage); fs.PrintDefaults() }
+	fs := newFlags("demo")
 	verbose := fs.Bool("v", false, "log each step to stderr")
 	serve := fs.Bool("serve", false, "keep the fakes running after the demo, until Ctrl-C")
 	envFile := fs.String("env-file", defaultDemoEnvFile(), "with --serve: write the environment pointing at the fakes here")
-	if err := fs.Parse(args); err != nil {
-		return flagExit(err)
+	if code, ok := parseFlags(fs, demoUsage, args, stdout, stderr); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "garoon-sync demo: unexpected argument %q\n", fs.Arg(0))
@@ -82,8 +86,17 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	if !*serve {
 		*envFile = ""
+	} else if err := envFileFree(*envFile); err != nil {
+		fmt.Fprintf(stderr, "garoon-sync demo: %v\n", err)
+		return exitFail
 	}
-	if err := demo(ctx, stdout, stderr, *verbose, *envFile); err != nil {
+	err := demo(ctx, stdout, stderr, *verbose, *envFile)
+	if ctx.Err() != nil {
+		// Ctrl-C is how the demo ends: success, whatever it was doing.
+		fmt.Fprintln(stdout, "stopped.")
+		return exitOK
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "garoon-sync demo: %v\n", err)
 		return exitFail
 	}
@@ -179,17 +192,64 @@ func (w *demoWorld) close() {
 // SECRET_ID or AWS profile cannot leak in.
 func (w *demoWorld) getenv(k string) string { return w.env[k] }
 
+// envFileFree refuses an env file that another demo --serve still uses:
+// its IMAP fake still answers. One left by a demo that was killed is
+// free.
+func envFileFree(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	var addr, pid string
+	for line := range strings.Lines(string(b)) {
+		line = strings.TrimSpace(line)
+		if v, ok := strings.CutPrefix(line, "export "+contract.EnvIMAPAddr+"="); ok {
+			addr = strings.Trim(v, "'")
+		}
+		if v, ok := strings.CutPrefix(line, "# pid "); ok {
+			pid = v
+		}
+	}
+	if addr == "" {
+		return nil
+	}
+	conn, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return nil
+	}
+	conn.Close()
+	return fmt.Errorf("another demo --serve (pid %s, its fakes on %s) is running and uses %s: "+
+		"stop it with Ctrl-C in its terminal, or give this one a file of its own: --env-file FILE", cmp.Or(pid, "?"), addr, path)
+}
+
 // writeEnvFile writes the environment as shell exports, and unsets what
-// would point the CLI elsewhere.
-func (w *demoWorld) writeEnvFile(path string) error {
+// would point the CLI elsewhere. It returns what it wrote.
+func (w *demoWorld) writeEnvFile(path string) ([]byte, error) {
 	var b strings.Builder
 	b.WriteString("# garoon-sync demo --serve: points garoon-sync at the demo's fakes while they run.\n")
+	fmt.Fprintf(&b, "# pid %d\n", os.Getpid())
 	b.WriteString("# Use it in a shell of its own: it replaces AWS credentials with dummies.\n")
 	for _, k := range slices.Sorted(maps.Keys(w.env)) {
 		fmt.Fprintf(&b, "export %s=%s\n", k, shellQuote(w.env[k]))
 	}
 	fmt.Fprintf(&b, "unset AWS_PROFILE AWS_SESSION_TOKEN %s %s\n", contract.EnvSecretFile, contract.EnvSecretName)
-	return os.WriteFile(path, []byte(b.String()), 0o600)
+	return []byte(b.String()), os.WriteFile(path, []byte(b.String()), 0o600)
+}
+
+// removeEnvFile removes path if it still holds what this demo wrote.
+func removeEnvFile(path string, wrote []byte) {
+	if b, err := os.ReadFile(path); err == nil && bytes.Equal(b, wrote) {
+		_ = os.Remove(path)
+	}
+}
+
+// cliCommand is how the person ran this binary, for the commands the demo
+// suggests: the path they typed, or `go run` for a binary go run built.
+func cliCommand() string {
+	if strings.Contains(os.Args[0], "go-build") || filepath.Base(os.Args[0]) != "garoon-sync" {
+		return "go run ./function/cmd/garoon-sync"
+	}
+	return os.Args[0]
 }
 
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
@@ -277,22 +337,39 @@ func demo(ctx context.Context, stdout, stderr io.Writer, verbose bool, serveEnvF
 	if serveEnvFile == "" {
 		return nil
 	}
-	if err := w.writeEnvFile(serveEnvFile); err != nil {
+	// One more notice arrives after the last run, so that doctor counts
+	// it and run --dry-run has a plan to show.
+	later, err := fs.Glob(demoMails, "demo/serve/*.eml")
+	if err != nil {
 		return err
 	}
-	defer os.Remove(serveEnvFile)
+	for _, name := range later {
+		raw, err := demoMails.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		received = received.Add(time.Minute)
+		if err := w.imap.Append(raw, received); err != nil {
+			return err
+		}
+	}
+	wrote, err := w.writeEnvFile(serveEnvFile)
+	if err != nil {
+		return err
+	}
+	defer removeEnvFile(serveEnvFile, wrote)
 	fmt.Fprintf(stdout, `
 == The fakes keep running until Ctrl-C ==
-In another terminal, from the repository, point the CLI at them and use it
-as against a deployed environment named %[2]q:
+%[4]d new notice waits in the fake mailbox. In another terminal, from the
+repository, point the CLI at the fakes and use it as against a deployed
+environment named %[2]q:
 
   source %[1]s
-  go run ./function/cmd/garoon-sync doctor --env %[2]s
-  go run ./function/cmd/garoon-sync secret check --env %[2]s
-  go run ./function/cmd/garoon-sync run --dry-run
-`, shellQuote(serveEnvFile), demoEnv)
+  %[3]s doctor --env %[2]s
+  %[3]s secret check --env %[2]s
+  %[3]s run --dry-run --env %[2]s
+`, shellWord(serveEnvFile), demoEnv, cliCommand(), len(later))
 	<-ctx.Done()
-	fmt.Fprintln(stdout, "stopped.")
 	return nil
 }
 

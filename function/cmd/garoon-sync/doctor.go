@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -79,39 +78,24 @@ type check struct {
 const lastRunWindow = 72 * time.Hour
 
 func cmdDoctor(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, doctorUsage); fs.PrintDefaults() }
+	fs := newFlags("doctor")
 	env := fs.String("env", "", "deployed environment: its secret "+contract.SecretName("NAME")+" and its last run")
 	secretFile := fs.String("secret-file", "", "read the secret JSON from this file (overrides --env's secret and "+contract.EnvSecretFile+")")
 	asJSON := fs.Bool("json", false, "print the checks as JSON")
 	timeout := fs.Duration("timeout", time.Minute, "give up after this long")
-	if err := fs.Parse(args); err != nil {
-		return flagExit(err)
+	if code, ok := parseFlags(fs, doctorUsage, args, stdout, stderr); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "garoon-sync doctor: unexpected argument %q\n", fs.Arg(0))
+		fmt.Fprintf(stderr, "garoon-sync doctor: unexpected argument %q (see garoon-sync doctor --help)\n", fs.Arg(0))
 		return exitUsage
 	}
-	over := map[string]string{}
-	if *env != "" {
-		over[contract.EnvSecretID] = contract.SecretName(*env)
-		over[contract.EnvEnvironment] = *env
-	}
-	if *secretFile != "" {
-		over[contract.EnvSecretFile] = *secretFile
-	}
-	getenv := overlayEnv(os.Getenv, over)
+	getenv := overlayEnv(os.Getenv, secretFlags(*env, *secretFile))
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
 
 	checks := diagnose(ctx, getenv)
 	checks = append(checks, lastRunCheck(ctx, getenv, *env, time.Now()))
-	if *env != "" {
-		for i := range checks {
-			checks[i].Fix = strings.ReplaceAll(checks[i].Fix, "<env>", *env)
-		}
-	}
 	failed := false
 	for _, c := range checks {
 		failed = failed || c.Status == statusFail
@@ -160,20 +144,9 @@ func diagnose(ctx context.Context, getenv func(string) string) []check {
 	}
 	add("settings", statusOK, fmt.Sprintf("IMAP %s, lookback %d days", s.IMAPAddr, int(s.Lookback.Hours()/24)), "")
 
-	src, err := secret.FromEnv(ctx, getenv)
-	var creds secret.Credentials
-	if err == nil {
-		creds, err = src.Load(ctx)
-	}
-	if errors.Is(err, secret.ErrNoValue) {
-		// The deployed stack's state until the setup's last step: the
-		// function skips its runs (without alarming) until it is done.
-		add("secret", statusFail, err.Error(), "next step: `"+contract.FixFillSecret("<env>")+"`, then `garoon-sync secret check --env <env>`")
-		skipRest("gmail", "google", "calendar", "attention")
-		return out
-	}
+	creds, place, err := loadSecret(ctx, getenv)
 	if err != nil {
-		add("secret", statusFail, err.Error(), "fill it with `garoon-sync secret put --env <env>`, then `garoon-sync secret check --env <env>`")
+		add("secret", statusFail, err.Error(), place.fixLoad(err))
 		skipRest("gmail", "google", "calendar", "attention")
 		return out
 	}
@@ -182,8 +155,8 @@ func diagnose(ctx context.Context, getenv func(string) string) []check {
 	// One Calendar client: its access token also logs in to Gmail when the
 	// secret says OAuth, as in a run.
 	cal, calErr := runner.NewCalendar(s, creds, nil)
-	out = append(out, gmailCheck(ctx, s, creds, cal, calErr))
-	out = append(out, googleChecks(ctx, creds, cal, calErr)...)
+	out = append(out, gmailCheck(ctx, s, creds, place, cal, calErr))
+	out = append(out, googleChecks(ctx, creds, place, cal, calErr)...)
 	return out
 }
 
@@ -195,7 +168,7 @@ func gmailMethod(creds secret.Credentials) string {
 	return "app password"
 }
 
-func gmailCheck(ctx context.Context, s runner.Settings, creds secret.Credentials, cal *gcal.Calendar, calErr error) check {
+func gmailCheck(ctx context.Context, s runner.Settings, creds secret.Credentials, place secretPlace, cal *gcal.Calendar, calErr error) check {
 	const name = "gmail"
 	method := gmailMethod(creds)
 	if creds.GmailOAuth() && calErr != nil {
@@ -210,14 +183,13 @@ func gmailCheck(ctx context.Context, s runner.Settings, creds secret.Credentials
 	switch {
 	case errors.Is(err, imapmail.ErrAuth):
 		return check{name, statusFail, "login by " + method + " refused for " + creds.GmailAddress,
-			"turn on 2-Step Verification, create an app password, store it: `" + contract.FixGmailLogin("<env>") + "`; " +
-				"or read Gmail with the Google token instead (README: Gmail login)"}
+			place.fixGmailLogin() + "; or read Gmail with the Google token instead (README: Gmail login)"}
 	case errors.Is(err, imapmail.ErrTokenRefused):
 		return check{name, statusFail, "login by " + method + " refused for " + creds.GmailAddress + ": the Google consent lacks Gmail (" + contract.GmailScope + ")",
-			"`" + contract.FixInvalidGrantGmail("<env>") + "`"}
+			place.fixInvalidGrant(true)}
 	case errors.Is(err, syncer.ErrInvalidGrant):
 		return check{name, statusFail, "login by " + method + ": Google refused the refresh token (invalid_grant)",
-			"`" + contract.FixInvalidGrantGmail("<env>") + "`"}
+			place.fixInvalidGrant(true)}
 	case err != nil:
 		return check{name, statusFail, err.Error(), "check the network, " + contract.EnvIMAPAddr + " and imap_mailbox"}
 	}
@@ -248,19 +220,16 @@ func gmailCheck(ctx context.Context, s runner.Settings, creds secret.Credentials
 }
 
 // googleChecks checks the token and its scopes, then the calendar with it.
-func googleChecks(ctx context.Context, creds secret.Credentials, cal *gcal.Calendar, err error) []check {
+func googleChecks(ctx context.Context, creds secret.Credentials, place secretPlace, cal *gcal.Calendar, err error) []check {
 	if err == nil {
 		err = cal.CheckToken(ctx)
 	}
-	fixGrant := contract.FixInvalidGrant("<env>")
-	if creds.GmailOAuth() {
-		fixGrant = contract.FixInvalidGrantGmail("<env>")
-	}
+	fixGrant := place.fixInvalidGrant(creds.GmailOAuth())
 	switch {
 	case errors.Is(err, syncer.ErrInvalidGrant):
 		return []check{
 			{"google", statusFail, "Google refused the refresh token (invalid_grant): revoked, expired (7 days while the consent screen is in Testing), or issued for another client",
-				"`" + fixGrant + "`"},
+				fixGrant},
 			{"calendar", statusSkip, "needs the checks above", ""},
 			{"attention", statusSkip, "needs the checks above", ""},
 		}
@@ -271,7 +240,7 @@ func googleChecks(ctx context.Context, creds secret.Credentials, cal *gcal.Calen
 			{"attention", statusSkip, "needs the checks above", ""},
 		}
 	}
-	tokenOK := googleScopeCheck(ctx, creds, cal, fixGrant)
+	tokenOK := googleScopeCheck(ctx, creds, place, cal, fixGrant)
 	skipAttention := check{"attention", statusSkip, "needs the checks above", ""}
 
 	role, err := cal.AccessRole(ctx)
@@ -316,7 +285,7 @@ func attentionCheck(ctx context.Context, cal *gcal.Calendar) check {
 // googleScopeCheck reports the scopes the token carries (the token
 // endpoint's "scope" field) and fails when Gmail login uses the token and
 // the Gmail scope is not among them.
-func googleScopeCheck(ctx context.Context, creds secret.Credentials, cal *gcal.Calendar, fixGrant string) check {
+func googleScopeCheck(ctx context.Context, creds secret.Credentials, place secretPlace, cal *gcal.Calendar, fixGrant string) check {
 	const name = "google"
 	scopes, known, err := cal.GrantedScopes(ctx)
 	if err != nil {
@@ -330,7 +299,7 @@ func googleScopeCheck(ctx context.Context, creds secret.Credentials, cal *gcal.C
 	switch {
 	case creds.GmailOAuth() && !hasGmail:
 		return check{name, statusFail, detail + ": Gmail login uses it (" + contract.KeyGmailAuth + " oauth), but it lacks " + contract.GmailScope,
-			"`" + fixGrant + "`, or store an app password: `" + contract.FixGmailLogin("<env>") + "`"}
+			fixGrant + ", or store an app password: `" + place.fixKey(contract.KeyGmailPassword) + "`"}
 	case !creds.GmailOAuth() && hasGmail:
 		detail += " (Gmail could use it instead of the app password: set " + contract.KeyGmailAuth + " to oauth)"
 	}
@@ -346,8 +315,14 @@ func lastRunCheck(ctx context.Context, getenv func(string) string, env string, n
 	group := contract.LogGroupName(env)
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
+	if demoNotSourced(env, getenv) {
+		return check{name, statusSkip, "cannot read " + group + ": " + errDemoNotSourced.Error(), demoSourceHint()}
+	}
 	client, err := logsClient(ctx, getenv)
-	if err != nil {
+	switch {
+	case errors.Is(err, errNoAWSCredentials):
+		return check{name, statusSkip, "cannot read " + group + ": " + err.Error(), fixAWSLogin}
+	case err != nil:
 		return check{name, statusSkip, "cannot read " + group + ": " + err.Error(), ""}
 	}
 	run, found, err := lastRun(ctx, client, group, now.Add(-lastRunWindow))
@@ -380,7 +355,11 @@ func lastRunCheck(ctx context.Context, getenv func(string) string, env string, n
 }
 
 func logsClient(ctx context.Context, getenv func(string) string) (*cloudwatchlogs.Client, error) {
-	cfg, err := secret.AWSConfig(ctx, getenv)
+	opts, err := awsOptions(ctx, getenv)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := secret.AWSConfig(ctx, getenv, opts...)
 	if err != nil {
 		return nil, err
 	}

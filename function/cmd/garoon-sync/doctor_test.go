@@ -4,8 +4,11 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -100,15 +103,36 @@ func TestDemoServeThenDoctor(t *testing.T) {
 			t.Errorf("%s: %s %s", name, c.Status, c.Detail)
 		}
 	}
+	// The notice that arrived after the last run waits.
 	if code != exitOK || !strings.Contains(checks["last run"].Detail, "no new mails") ||
-		!strings.Contains(checks["gmail"].Detail, "0 Garoon notices") || !strings.Contains(checks["calendar"].Detail, "owner") {
+		!strings.Contains(checks["gmail"].Detail, "1 Garoon notices") || !strings.Contains(checks["calendar"].Detail, "owner") {
 		t.Errorf("exit %d\n%s", code, out)
 	}
 	if out, errOut, code := run("secret", "check", "--env", "demo"); code != exitOK || strings.Contains(out, "WARN") {
 		t.Errorf("secret check: exit %d\n%s%s", code, out, errOut)
 	}
-	if out, errOut, code := run("run", "--dry-run"); code != exitOK || !strings.Contains(out, "0 mails") {
-		t.Errorf("run --dry-run: exit %d\n%s%s", code, out, errOut)
+	// A real plan: the waiting notice would be created.
+	for _, args := range [][]string{{"run", "--dry-run"}, {"run", "--dry-run", "--env", "demo"}} {
+		out, errOut, code := run(args...)
+		if code != exitOK || !strings.Contains(out, "create  add   2026-12-09 14:00–15:30  顧客訪問（東和商事）") ||
+			!strings.Contains(out, "1 mails: 1 created, 0 updated, 0 deleted, 0 unchanged, 0 ignored, 0 deferred, 0 failed (dry run: nothing was changed)") {
+			t.Errorf("%v: exit %d\n%s%s", args, code, out, errOut)
+		}
+	}
+
+	// A second demo --serve is refused while this one runs, and says which.
+	b, _ := os.ReadFile(envFile)
+	addr := readEnvFile(t, envFile)[contract.EnvIMAPAddr]
+	want := fmt.Sprintf("another demo --serve (pid %d, its fakes on %s) is running and uses %s: "+
+		"stop it with Ctrl-C in its terminal, or give this one a file of its own: --env-file FILE", os.Getpid(), addr, envFile)
+	if err := envFileFree(envFile); err == nil || err.Error() != want {
+		t.Errorf("second demo: %v\nwant %s", err, want)
+	}
+	if _, errOut, code := run("demo", "--serve", "--env-file", envFile); code != exitFail || errOut != "garoon-sync demo: "+want+"\n" {
+		t.Errorf("second demo: exit %d %q", code, errOut)
+	}
+	if after, _ := os.ReadFile(envFile); string(after) != string(b) {
+		t.Error("the refused demo touched the env file")
 	}
 
 	cancel()
@@ -118,8 +142,72 @@ func TestDemoServeThenDoctor(t *testing.T) {
 	if _, err := os.Stat(envFile); !os.IsNotExist(err) {
 		t.Errorf("env file left behind: %v", err)
 	}
-	if !strings.Contains(demoOut.String(), "source ") || !strings.Contains(demoOut.String(), "doctor --env demo") {
+	if !strings.Contains(demoOut.String(), "source "+envFile+"\n") || !strings.Contains(demoOut.String(), "go run ./function/cmd/garoon-sync doctor --env demo\n") ||
+		!strings.Contains(demoOut.String(), "1 new notice waits") {
 		t.Errorf("demo --serve does not say what to do:\n%s", demoOut.String())
+	}
+}
+
+// An env file left by a demo that was killed (its fakes are gone) is
+// free; one another demo rewrote is not removed by this one.
+func TestDemoEnvFileOwnership(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "demo.env")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	addr := ln.Addr().String()
+	ln.Close()
+	must(t, os.WriteFile(path, []byte("# pid 1\nexport "+contract.EnvIMAPAddr+"='"+addr+"'\n"), 0o600))
+	if err := envFileFree(path); err != nil {
+		t.Errorf("stale file: %v", err)
+	}
+	if err := envFileFree(filepath.Join(t.TempDir(), "none.env")); err != nil {
+		t.Errorf("no file: %v", err)
+	}
+	removeEnvFile(path, []byte("what another demo wrote"))
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("removed a file it did not write: %v", err)
+	}
+	b, _ := os.ReadFile(path)
+	removeEnvFile(path, b)
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("kept its own file: %v", err)
+	}
+}
+
+// Ctrl-C ends demo --serve with exit status 0, as make needs to stay
+// quiet; built as a binary, run as `make demo-serve` runs it.
+func TestDemoServeInterrupt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the CLI")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "garoon-sync")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	envFile := filepath.Join(dir, "demo.env")
+	cmd := exec.Command(bin, "demo", "--serve", "--env-file", envFile)
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	must(t, cmd.Start())
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if _, err := os.Stat(envFile); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("no env file after 60 s:\n%s", out.String())
+		}
+	}
+	must(t, cmd.Process.Signal(os.Interrupt))
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("exit: %v\n%s", err, out.String())
+	}
+	if !strings.HasSuffix(out.String(), "run --dry-run --env demo\nstopped.\n") || !strings.Contains(out.String(), bin+" doctor --env demo\n") {
+		t.Errorf("output:\n%s", out.String())
+	}
+	if _, err := os.Stat(envFile); !os.IsNotExist(err) {
+		t.Errorf("env file left: %v", err)
 	}
 }
 
@@ -249,7 +337,8 @@ func TestDoctorFindsWhatIsWrong(t *testing.T) {
 	// The secret not readable: the checks that need it are skipped.
 	w.sm.Deny(true)
 	checks, out, code = doctor(t, "--env", "demo")
-	if code != exitFail || checks["secret"].Status != statusFail || !strings.Contains(checks["secret"].Fix, "secret put") ||
+	if code != exitFail || checks["secret"].Status != statusFail || !strings.Contains(checks["secret"].Detail, "access denied: the caller needs secretsmanager:GetSecretValue") ||
+		checks["secret"].Fix != "" ||
 		checks["gmail"].Status != statusSkip || checks["calendar"].Status != statusSkip {
 		t.Errorf("denied secret: exit %d\n%s", code, out)
 	}
@@ -340,7 +429,8 @@ func TestDoctorGmailOverOAuth(t *testing.T) {
 	// A consent without Gmail.
 	w.cal.GrantScopes(fake.CalendarScope)
 	checks, out, code := doctor(t, "--env", "demo", "--secret-file", file)
-	gmailFix := "`" + contract.FixInvalidGrantGmail("demo") + "`"
+	// --secret-file beats --env: the fix writes the file.
+	gmailFix := "`garoon-sync authorize --gmail --client-secret credentials.json --out " + file + "`"
 	if code != exitFail || checks["gmail"].Status != statusFail || checks["gmail"].Fix != gmailFix ||
 		checks["google"].Status != statusFail || !strings.Contains(checks["google"].Detail, "lacks "+contract.GmailScope) ||
 		!strings.HasPrefix(checks["google"].Fix, gmailFix) || checks["calendar"].Status != statusOK {

@@ -57,7 +57,15 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 			return c.run(args[1:], stdout, stderr)
 		}
 	}
-	fmt.Fprintf(stderr, "garoon-sync: unknown command %q (see garoon-sync --help)\n", args[0])
+	var names []string
+	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	fmt.Fprintf(stderr, "garoon-sync: unknown command %q", args[0])
+	if s := closest(args[0], names); s != "" {
+		fmt.Fprintf(stderr, " (did you mean %s?)", s)
+	}
+	fmt.Fprintln(stderr, "; see garoon-sync --help")
 	return exitUsage
 }
 

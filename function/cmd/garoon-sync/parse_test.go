@@ -189,34 +189,3 @@ func TestCmdParseExplain(t *testing.T) {
 		t.Errorf("--explain printed JSON:\n%s", out)
 	}
 }
-
-// TestWhyColumnWraps: a long reason in the run table is wrapped onto
-// continuation lines under its column, never cut.
-func TestWhyColumnWraps(t *testing.T) {
-	reason := `sender "no-reply@cybozu.com.attacker.example" is not the Garoon sender (no-reply@cybozu.com, no-reply@cybozu.cn, or a Garoon X-Mailer)`
-	tb := &table{header: []string{"UID", "TITLE", "WHY"}}
-	tb.add("7", "開発部 定例", wrap(reason, 60))
-	tb.add("8", "朝会", "short")
-	var b bytes.Buffer
-	tb.write(&b)
-	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
-	col := strings.Index(lines[0], "WHY")
-	got := []string{lines[1][strings.Index(lines[1], "sender"):]}
-	for _, l := range lines[2 : len(lines)-1] {
-		if !strings.HasPrefix(l, strings.Repeat(" ", col)) || l[col] == ' ' {
-			t.Errorf("continuation %q not under the WHY column (cell %d)", l, col)
-		}
-		got = append(got, strings.TrimSpace(l))
-	}
-	for _, l := range lines {
-		if cells(l) > col+60 {
-			t.Errorf("line wider than the column: %q", l)
-		}
-	}
-	if len(got) < 3 || strings.Join(got, " ") != reason {
-		t.Errorf("reason not kept whole across %d lines:\n%s", len(got), b.String())
-	}
-	if want := "8    朝会         short"; lines[len(lines)-1] != want {
-		t.Errorf("last row %q, want %q", lines[len(lines)-1], want)
-	}
-}

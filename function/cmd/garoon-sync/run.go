@@ -10,10 +10,10 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"time"
 
 	"garoon-calendar-sync/function/internal/runner"
-	"garoon-calendar-sync/function/internal/secret"
 	"garoon-calendar-sync/function/internal/syncer"
 	"garoon-calendar-sync/shared/contract"
 )
@@ -25,88 +25,137 @@ Garoon notices from Gmail, applies them to Google Calendar oldest first, and
 marks the applied mails processed. With --dry-run it prints the plan and
 changes nothing: no calendar writes, no IMAP flags.
 
-Credentials come from --secret-file (or GAROON_SYNC_SECRET_FILE), else from
-Secrets Manager (SECRET_ID or SECRET_NAME, with the usual AWS credentials).
+The secret comes from --secret-file (or GAROON_SYNC_SECRET_FILE), else from
+the Secrets Manager secret of --env NAME (or SECRET_ID / SECRET_NAME), read
+with the usual AWS credentials.
 
 Examples:
   garoon-sync run --dry-run --secret-file secret.json
-  SECRET_ID=garoon-calendar-sync/prod garoon-sync run --json
+  garoon-sync run --dry-run --env prod
   garoon-sync run --secret-file secret.json --max-deletes 40   # after reviewing a large cancellation
 
 Flags:
 `
 
+// optionalInt is an int flag that may be left unset: --max-deletes has no
+// default of its own (the environment's or the engine's applies).
+type optionalInt struct {
+	n   int
+	set bool
+}
+
+func (o *optionalInt) String() string {
+	if o == nil || !o.set {
+		return ""
+	}
+	return strconv.Itoa(o.n)
+}
+
+func (o *optionalInt) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < -1 {
+		return errors.New("want a number of deletes, or -1 for no limit")
+	}
+	o.n, o.set = n, true
+	return nil
+}
+
 func cmdRun(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, runUsage); fs.PrintDefaults() }
+	fs := newFlags("run")
 	dryRun := fs.Bool("dry-run", false, "print the plan; change nothing")
 	asJSON := fs.Bool("json", false, "print the report as JSON instead of a table")
-	secretFile := fs.String("secret-file", "", "read the secret JSON from this file (overrides "+contract.EnvSecretFile+")")
-	maxDeletes := fs.Int("max-deletes", -2, "override the mass-delete guard (-1: no limit; default "+contract.EnvMaxDeletes+" or 10)")
+	env := fs.String("env", "", "deployed environment: use its secret "+contract.SecretName("NAME"))
+	secretFile := fs.String("secret-file", "", "read the secret JSON from this file (overrides --env and "+contract.EnvSecretFile+")")
+	var maxDeletes optionalInt
+	fs.Var(&maxDeletes, "max-deletes", "override the mass-delete guard for this run: at most `N` deletes, -1 for no limit\n(unset: "+
+		contract.EnvMaxDeletes+", else "+strconv.Itoa(contract.DefaultMaxDeletes)+")")
 	timeout := fs.Duration("timeout", 5*time.Minute, "give up after this long")
 	verbose := fs.Bool("v", false, "log each step to stderr (titles included)")
-	if err := fs.Parse(args); err != nil {
-		return flagExit(err)
+	if code, ok := parseFlags(fs, runUsage, args, stdout, stderr); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "garoon-sync run: unexpected argument %q\n", fs.Arg(0))
+		fmt.Fprintf(stderr, "garoon-sync run: unexpected argument %q (see garoon-sync run --help)\n", fs.Arg(0))
 		return exitUsage
 	}
-	getenv := os.Getenv
-	if *secretFile != "" {
-		getenv = overlayEnv(os.Getenv, map[string]string{contract.EnvSecretFile: *secretFile})
-	}
+	getenv := overlayEnv(os.Getenv, secretFlags(*env, *secretFile))
 	opt := runner.Options{DryRun: *dryRun, Logger: cliLogger(stderr, *verbose)}
-	if *maxDeletes != -2 {
-		opt.MaxDeletes = maxDeletes
+	if maxDeletes.set {
+		opt.MaxDeletes = &maxDeletes.n
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 
-	rep, err := runOnce(ctx, getenv, opt)
-	if rep != nil {
-		if *asJSON {
-			enc := json.NewEncoder(stdout)
-			enc.SetEscapeHTML(false)
-			enc.SetIndent("", "  ")
-			if err := enc.Encode(rep); err != nil {
-				fmt.Fprintf(stderr, "garoon-sync run: %v\n", err)
-				return exitFail
-			}
+	rep, fix, err := runOnce(ctx, getenv, opt)
+	if err != nil {
+		// The failure first; the report only if the run got as far as
+		// mails, and then without the zeros.
+		fmt.Fprintf(stderr, "garoon-sync run: %v\n", err)
+		if fix != "" {
+			fmt.Fprintf(stderr, "fix: %s\n", fix)
+		}
+		if rep == nil || (rep.Seen == 0 && len(rep.Steps) == 0) {
+			return exitFail
+		}
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			fmt.Fprintf(stderr, "garoon-sync run: %v\n", err)
+			return exitFail
+		}
+	} else {
+		writeSteps(stdout, rep)
+		if err != nil {
+			fmt.Fprintf(stdout, "before it failed: %s\n", rep.Brief())
 		} else {
-			writeSteps(stdout, rep)
 			fmt.Fprintln(stdout, summary(rep))
 		}
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "garoon-sync run: %v\n", err)
 		return exitFail
 	}
 	return exitOK
 }
 
+// secretFlags is the environment --env and --secret-file stand for. A flag
+// given beats the variables of the shell: --env clears
+// GAROON_SYNC_SECRET_FILE, --secret-file beats --env.
+func secretFlags(env, secretFile string) map[string]string {
+	over := map[string]string{}
+	if env != "" {
+		over[contract.EnvSecretID] = contract.SecretName(env)
+		over[contract.EnvSecretName] = ""
+		over[contract.EnvEnvironment] = env
+		over[contract.EnvSecretFile] = ""
+	}
+	if secretFile != "" {
+		over[contract.EnvSecretFile] = secretFile
+	}
+	return over
+}
+
 // runOnce loads settings and credentials the way the Lambda does and runs.
-func runOnce(ctx context.Context, getenv func(string) string, opt runner.Options) (*syncer.Report, error) {
+// fix is the next step when it failed.
+func runOnce(ctx context.Context, getenv func(string) string, opt runner.Options) (rep *syncer.Report, fix string, err error) {
 	s, err := runner.SettingsFromEnv(getenv)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	src, err := secret.FromEnv(ctx, getenv)
+	creds, place, err := loadSecret(ctx, getenv)
 	if err != nil {
-		return nil, err
-	}
-	creds, err := src.Load(ctx)
-	if err != nil {
-		return nil, err
+		return nil, place.fixLoad(err), err
 	}
 	cal, err := runner.NewCalendar(s, creds, opt.Logger)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return runner.Run(ctx, s, creds, cal, opt)
+	rep, err = runner.Run(ctx, s, creds, cal, opt)
+	return rep, place.fixRun(err, creds.GmailOAuth()), err
 }
 
 func overlayEnv(base func(string) string, over map[string]string) func(string) string {

@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"net/mail"
 	"os"
@@ -26,6 +27,15 @@ import (
 	"garoon-calendar-sync/shared/contract"
 )
 
+// hinted is an error and the one next step that fixes it.
+type hinted struct {
+	err error
+	fix string
+}
+
+func (h *hinted) Error() string { return h.err.Error() }
+func (h *hinted) Unwrap() error { return h.err }
+
 const secretUsage = `Usage: garoon-sync secret put   (--env NAME | --secret-id ID) [--from-file FILE] [--ask KEY[,KEY]]
        garoon-sync secret check (--env NAME | --secret-id ID | --secret-file FILE)
 
@@ -36,7 +46,10 @@ and asks on the terminal for every required key still missing and for the
 keys named by --ask (the Gmail app password without echo). Every key is
 validated before anything is written. Values are never printed.
 
-check validates what is stored: one line per key, OK, MISSING or WARN.
+check validates what is stored, or the local file given with --secret-file:
+one line per key, OK, MISSING or WARN, with the command that fills a
+missing key. (No command writes a local file but ` + "`authorize --out FILE`" + `,
+which fills the three Google keys: edit it for the others.)
 gmail_password is needed only for app-password login: a secret without it,
 or with gmail_auth "oauth", reads Gmail with the Google token (see
 ` + "`garoon-sync authorize --gmail`" + `).
@@ -49,45 +62,92 @@ Examples:
   garoon-sync secret put --env dev --from-file token.json
   garoon-sync secret put --env prod --ask gmail_password
   garoon-sync secret check --env prod
+  garoon-sync secret check --secret-file secret.json
+
+Flags:
 `
+
+type secretFlagSet struct {
+	env, id, fromFile, ask, secretFile *string
+}
+
+func defineSecretFlags(fs *flag.FlagSet) secretFlagSet {
+	return secretFlagSet{
+		env:        fs.String("env", "", "environment name: the secret "+contract.SecretName("NAME")),
+		id:         fs.String("secret-id", "", "secret name or ARN (instead of --env)"),
+		fromFile:   fs.String("from-file", "", "put: JSON object file with keys to store"),
+		ask:        fs.String("ask", "", "put: comma-separated keys to ask for even if stored (e.g. gmail_password)"),
+		secretFile: fs.String("secret-file", "", "check: validate this local file instead of Secrets Manager"),
+	}
+}
 
 func cmdSecret(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || (args[0] != "put" && args[0] != "check") {
-		fmt.Fprint(stderr, secretUsage)
+		fs := newFlags("secret")
+		defineSecretFlags(fs)
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+			printUsage(stdout, fs, secretUsage)
 			return exitOK
 		}
+		if len(args) > 0 {
+			fmt.Fprintf(stderr, "garoon-sync secret: want put or check, not %q\n\n", args[0])
+		}
+		printUsage(stderr, fs, secretUsage)
 		return exitUsage
 	}
 	verb := args[0]
-	fs := flag.NewFlagSet("secret "+verb, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, secretUsage, "\nFlags:\n"); fs.PrintDefaults() }
-	env := fs.String("env", "", "environment name: the secret "+contract.SecretName("NAME"))
-	id := fs.String("secret-id", "", "secret name or ARN (instead of --env)")
-	fromFile := fs.String("from-file", "", "put: JSON object file with keys to store")
-	ask := fs.String("ask", "", "put: comma-separated keys to ask for even if stored (e.g. gmail_password)")
-	secretFile := fs.String("secret-file", "", "check: validate this local file instead of Secrets Manager")
-	if err := fs.Parse(args[1:]); err != nil {
-		return flagExit(err)
+	fs := newFlags("secret " + verb)
+	f := defineSecretFlags(fs)
+	if code, ok := parseFlags(fs, secretUsage, args[1:], stdout, stderr); !ok {
+		return code
 	}
-	if *id == "" && *env != "" {
-		*id = contract.SecretName(*env)
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "garoon-sync secret %s: unexpected argument %q (see garoon-sync secret --help)\n", verb, fs.Arg(0))
+		return exitUsage
 	}
-	if *id == "" && (verb == "put" || *secretFile == "") {
-		fmt.Fprintln(stderr, "garoon-sync secret: give --env NAME or --secret-id ID")
+	place := secretPlace{id: *f.id, env: envOfSecret(*f.id)}
+	if *f.env != "" {
+		place = secretPlace{id: contract.SecretName(*f.env), env: *f.env}
+	}
+	switch {
+	case verb == "put" && *f.secretFile != "":
+		fmt.Fprintf(stderr, "garoon-sync secret put: writes Secrets Manager only; edit %s itself (`garoon-sync authorize --client-secret credentials.json --out %s` writes the Google keys)\n",
+			*f.secretFile, shellWord(*f.secretFile))
+		return exitUsage
+	case verb == "put" && place.id == "":
+		fmt.Fprintln(stderr, "garoon-sync secret put: give --env NAME (the secret "+contract.SecretName("NAME")+") or --secret-id ID")
+		return exitUsage
+	case verb == "check" && *f.secretFile != "":
+		place = secretPlace{file: *f.secretFile}
+	case verb == "check" && place.id == "":
+		fmt.Fprintln(stderr, "garoon-sync secret check: give --env NAME (the secret "+contract.SecretName("NAME")+"), --secret-id ID, or --secret-file FILE (a local JSON file)")
 		return exitUsage
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	if verb == "check" {
-		return secretCheck(ctx, *id, *secretFile, stdout, stderr)
+		return secretCheck(ctx, place, stdout, stderr)
 	}
-	return secretPut(ctx, *id, *fromFile, *ask, os.Stdin, stdout, stderr)
+	return secretPut(ctx, place, *f.fromFile, *f.ask, os.Stdin, stdout, stderr)
 }
 
 // allKeys are the secret's keys in the order a person fills them in.
-var allKeys = append(slices.Clone(contract.RequiredKeys), contract.KeyCalendarID, contract.KeyIMAPMailbox, contract.KeyGmailAuth)
+var allKeys = append(slices.Clone(contract.RequiredKeys), contract.KeyCalendarID, contract.KeyIMAPMailbox, contract.KeyGmailAuth,
+	contract.KeyTimeZone, contract.KeySeriesDelete)
+
+// googleKey: one of the three keys `garoon-sync authorize` writes.
+func googleKey(k string) bool {
+	return k == contract.KeyGoogleRefreshToken || k == contract.KeyGoogleClientID || k == contract.KeyGoogleClientSecret
+}
+
+// optionalDefaults are the values the function uses for optional keys left
+// empty (secret.Parse).
+var optionalDefaults = map[string]string{
+	contract.KeyCalendarID:   contract.DefaultCalendarID,
+	contract.KeyIMAPMailbox:  contract.DefaultIMAPMailbox,
+	contract.KeyTimeZone:     contract.DefaultTimeZone,
+	contract.KeySeriesDelete: contract.SeriesDeleteFlag,
+}
 
 // gmailOAuth reports whether the values log in to Gmail with the Google
 // token: gmail_auth "oauth", or no gmail_auth and no gmail_password (as
@@ -110,8 +170,15 @@ func required(key string, v map[string]string) bool {
 	return slices.Contains(contract.RequiredKeys, key)
 }
 
-func smClient(ctx context.Context) (*secretsmanager.Client, error) {
-	cfg, err := config.LoadDefaultConfig(ctx)
+func smClient(ctx context.Context, place secretPlace) (*secretsmanager.Client, error) {
+	if demoNotSourced(place.env, os.Getenv) {
+		return nil, errDemoNotSourced
+	}
+	opts, err := awsOptions(ctx, os.Getenv)
+	if err != nil {
+		return nil, fmt.Errorf("secret %s: %w", place.id, err)
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("AWS configuration: %w", err)
 	}
@@ -123,7 +190,8 @@ func smClient(ctx context.Context) (*secretsmanager.Client, error) {
 
 // stored reads the secret's current JSON object; a secret without a value
 // yet is an empty object.
-func stored(ctx context.Context, sm *secretsmanager.Client, id string) (map[string]string, error) {
+func stored(ctx context.Context, sm *secretsmanager.Client, place secretPlace) (map[string]string, error) {
+	id := place.id
 	out, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(id)})
 	var notFound *types.ResourceNotFoundException
 	switch {
@@ -131,8 +199,10 @@ func stored(ctx context.Context, sm *secretsmanager.Client, id string) (map[stri
 		// "can't find the specified secret value for staging label:
 		// AWSCURRENT": created by the stack, never filled.
 		return map[string]string{}, nil
+	case errors.As(err, &notFound) && place.env != "":
+		return nil, fmt.Errorf("secret %s does not exist in %s: deploy the environment first (make deploy ENV=%s), or set AWS_REGION to the region it is deployed in", id, sm.Options().Region, place.env)
 	case errors.As(err, &notFound):
-		return nil, fmt.Errorf("secret %s does not exist: deploy the environment first (make deploy ENV=…)", id)
+		return nil, fmt.Errorf("secret %s does not exist in %s: check its name and AWS_REGION", id, sm.Options().Region)
 	case err != nil:
 		return nil, fmt.Errorf("read secret %s: %w", id, err)
 	}
@@ -145,30 +215,40 @@ func stored(ctx context.Context, sm *secretsmanager.Client, id string) (map[stri
 	return values, nil
 }
 
-func secretPut(ctx context.Context, id, fromFile, ask string, stdin *os.File, stdout, stderr io.Writer) int {
-	fail := func(err error) int { fmt.Fprintf(stderr, "garoon-sync secret put: %v\n", err); return exitFail }
-	sm, err := smClient(ctx)
+func secretPut(ctx context.Context, place secretPlace, fromFile, ask string, stdin *os.File, stdout, stderr io.Writer) int {
+	fail := func(err error) int {
+		fmt.Fprintf(stderr, "garoon-sync secret put: %v\n", err)
+		if fix := place.fixLoad(err); fix != "" && (errors.Is(err, errNoAWSCredentials) || errors.Is(err, errDemoNotSourced)) {
+			fmt.Fprintf(stderr, "fix: %s\n", fix)
+		}
+		return exitFail
+	}
+	id := place.id
+	// The local file first: its mistakes need no AWS round trip.
+	var more map[string]string
+	if fromFile != "" {
+		b, err := os.ReadFile(fromFile)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return fail(fmt.Errorf("--from-file %s does not exist", fromFile))
+		case err != nil:
+			return fail(err)
+		case json.Unmarshal(b, &more) != nil:
+			return fail(fmt.Errorf("%s: want a JSON object of strings", fromFile))
+		}
+	}
+	sm, err := smClient(ctx, place)
 	if err != nil {
 		return fail(err)
 	}
-	values, err := stored(ctx, sm, id)
+	values, err := stored(ctx, sm, place)
 	if err != nil {
 		return fail(err)
 	}
 	before := maps.Clone(values)
-	if fromFile != "" {
-		var more map[string]string
-		b, err := os.ReadFile(fromFile)
-		if err == nil {
-			err = json.Unmarshal(b, &more)
-		}
-		if err != nil {
-			return fail(fmt.Errorf("%s: want a JSON object of strings: %w", fromFile, errors.Unwrap(err)))
-		}
-		for k, v := range more {
-			if v != "" {
-				values[k] = v
-			}
+	for k, v := range more {
+		if v != "" {
+			values[k] = v
 		}
 	}
 	askFor := map[string]bool{}
@@ -276,7 +356,17 @@ func validate(v map[string]string) (problems, warnings []string) {
 	}
 	if gmailOAuth(v) && strings.TrimSpace(v[contract.KeyGmailAuth]) == "" {
 		warnings = append(warnings, contract.KeyGmailAuth+" is not set and there is no gmail_password: Gmail login will use the Google token, "+
-			"which needs `garoon-sync authorize --gmail`; store an app password with `--ask gmail_password` otherwise")
+			"which needs `garoon-sync authorize --gmail`; or set gmail_password to an app password")
+	}
+	if z := strings.TrimSpace(v[contract.KeyTimeZone]); z != "" {
+		if _, err := time.LoadLocation(z); err != nil {
+			problems = append(problems, fmt.Sprintf("%s is %q: not an IANA time zone name (e.g. Asia/Tokyo)", contract.KeyTimeZone, z))
+		}
+	}
+	switch d := strings.TrimSpace(v[contract.KeySeriesDelete]); d {
+	case "", contract.SeriesDeleteFlag, contract.SeriesDeleteAll:
+	default:
+		problems = append(problems, fmt.Sprintf("%s is %q: want %s or %s", contract.KeySeriesDelete, d, contract.SeriesDeleteFlag, contract.SeriesDeleteAll))
 	}
 	if c := v[contract.KeyGoogleClientID]; c != "" && !strings.HasSuffix(c, ".apps.googleusercontent.com") {
 		warnings = append(warnings, "google_client_id does not end in .apps.googleusercontent.com")
@@ -284,24 +374,32 @@ func validate(v map[string]string) (problems, warnings []string) {
 	return problems, warnings
 }
 
-func secretCheck(ctx context.Context, id, file string, stdout, stderr io.Writer) int {
+func secretCheck(ctx context.Context, place secretPlace, stdout, stderr io.Writer) int {
 	var values map[string]string
 	var err error
-	if file != "" {
+	if place.file != "" {
 		var b []byte
-		if b, err = os.ReadFile(file); err == nil {
-			if json.Unmarshal(b, &values) != nil {
-				err = fmt.Errorf("%s is not a JSON object of strings", file)
-			}
+		b, err = os.ReadFile(place.file)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			err = &hinted{fmt.Errorf("%s does not exist", place.file), place.fixLoad(err)}
+		case err == nil && json.Unmarshal(b, &values) != nil:
+			err = &hinted{fmt.Errorf("%s is not a JSON object of strings", place.file), ""}
 		}
 	} else {
 		var sm *secretsmanager.Client
-		if sm, err = smClient(ctx); err == nil {
-			values, err = stored(ctx, sm, id)
+		if sm, err = smClient(ctx, place); err == nil {
+			values, err = stored(ctx, sm, place)
+		} else if fix := place.fixLoad(err); fix != "" {
+			err = &hinted{err, fix}
 		}
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "garoon-sync secret check: %v\n", err)
+		var h *hinted
+		if errors.As(err, &h) && h.fix != "" {
+			fmt.Fprintf(stderr, "fix: %s\n", h.fix)
+		}
 		return exitFail
 	}
 	problems, warnings := validate(values)
@@ -309,12 +407,18 @@ func secretCheck(ctx context.Context, id, file string, stdout, stderr io.Writer)
 	for _, k := range allKeys {
 		status, note := "OK", ""
 		switch {
+		case values[k] == "" && required(k, values) && googleKey(k):
+			// authorize writes the three; with Gmail over OAuth the
+			// consent must include Gmail.
+			status, note = "MISSING", place.authorize(gmailOAuth(values))
 		case values[k] == "" && required(k, values):
-			status, note = "MISSING", "garoon-sync secret put --ask "+k
+			status, note = "MISSING", place.fixKey(k)
 		case k == contract.KeyGmailPassword && gmailOAuth(values):
 			status, note = "OK", "not used: Gmail login uses the Google token (OAuth)"
 		case k == contract.KeyGmailAuth && values[k] == "":
 			status, note = "OK", "default: "+map[bool]string{true: contract.GmailAuthOAuth, false: contract.GmailAuthPassword}[gmailOAuth(values)]
+		case values[k] == "" && optionalDefaults[k] != "":
+			status, note = "OK", "default: "+optionalDefaults[k]
 		case values[k] == "":
 			status, note = "OK", "default"
 		}

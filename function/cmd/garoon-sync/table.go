@@ -13,75 +13,87 @@ import (
 )
 
 // table prints rows aligned by display width: Japanese characters take two
-// terminal cells, which text/tabwriter does not know. A cell may hold
-// several lines ("\n"): the row then takes that many lines, the other cells
-// blank below their first.
+// terminal cells, which text/tabwriter does not know. The last column may
+// wrap: its long cells continue on the next lines, under it.
 type table struct {
 	header []string
 	rows   [][]string
+	// wrapLast is the width in cells the last column wraps at; 0: no wrap.
+	wrapLast int
 }
 
 func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
 
 func (t *table) write(w io.Writer) {
-	widths := make([]int, len(t.header))
-	for _, r := range append([][]string{t.header}, t.rows...) {
-		for i, c := range r {
-			for l := range strings.SplitSeq(c, "\n") {
-				widths[i] = max(widths[i], cells(l))
+	var rows [][]string
+	for _, r := range t.rows {
+		last := len(r) - 1
+		if t.wrapLast == 0 || last < 0 {
+			rows = append(rows, r)
+			continue
+		}
+		for i, part := range wrap(r[last], t.wrapLast) {
+			row := make([]string, len(r))
+			if i == 0 {
+				copy(row, r)
 			}
+			row[last] = part
+			rows = append(rows, row)
+		}
+	}
+	widths := make([]int, len(t.header))
+	for _, r := range append([][]string{t.header}, rows...) {
+		for i, c := range r {
+			widths[i] = max(widths[i], cells(c))
 		}
 	}
 	line := func(r []string) {
-		split := make([][]string, len(r))
-		n := 1
+		var b strings.Builder
 		for i, c := range r {
-			split[i] = strings.Split(c, "\n")
-			n = max(n, len(split[i]))
-		}
-		for k := range n {
-			var b strings.Builder
-			for i := range r {
-				c := ""
-				if k < len(split[i]) {
-					c = split[i][k]
-				}
-				b.WriteString(c)
-				if i < len(r)-1 {
-					b.WriteString(strings.Repeat(" ", widths[i]-cells(c)+2))
-				}
+			b.WriteString(c)
+			if i < len(r)-1 {
+				b.WriteString(strings.Repeat(" ", widths[i]-cells(c)+2))
 			}
-			fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
 		}
+		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
 	}
 	line(t.header)
-	for _, r := range t.rows {
+	for _, r := range rows {
 		line(r)
 	}
 }
 
-// wrap breaks s into lines of at most n cells, at spaces where it can, and
-// joins them with "\n": a long reason stays whole in a narrow column.
-func wrap(s string, n int) string {
+// wrap splits s into lines of at most n cells, at spaces where it can,
+// anywhere in a word longer than a line (Japanese text has no spaces).
+func wrap(s string, n int) []string {
 	var lines []string
-	for cells(s) > n {
-		// the longest prefix that fits, then back to its last space
-		cut, used := 0, 0
-		for i, r := range s {
-			c := cells(string(r))
-			if used+c > n {
-				break
-			}
-			used += c
-			cut = i + utf8.RuneLen(r)
-		}
-		if sp := strings.LastIndexByte(s[:cut], ' '); sp > 0 {
-			cut = sp
-		}
-		lines = append(lines, strings.TrimRight(s[:cut], " "))
-		s = strings.TrimLeft(s[cut:], " ")
+	var cur strings.Builder
+	used := 0
+	flush := func() {
+		lines = append(lines, strings.TrimRight(cur.String(), " "))
+		cur.Reset()
+		used = 0
 	}
-	return strings.Join(append(lines, s), "\n")
+	for word := range strings.SplitSeq(s, " ") {
+		wc := cells(word)
+		if used > 0 && used+1+wc > n {
+			flush()
+		}
+		if used > 0 {
+			cur.WriteByte(' ')
+			used++
+		}
+		for _, r := range word {
+			rc := cells(string(r))
+			if used+rc > n && used > 0 {
+				flush()
+			}
+			cur.WriteRune(r)
+			used += rc
+		}
+	}
+	flush()
+	return lines
 }
 
 // cells is the number of terminal cells s takes.
@@ -151,14 +163,14 @@ func writeSteps(w io.Writer, rep *syncer.Report) {
 	if len(rep.Steps) == 0 {
 		return
 	}
-	t := &table{header: []string{"UID", "ACTION", "KIND", "WHEN (JST)", "TITLE", "EVENT", "WHY"}}
+	t := &table{header: []string{"UID", "ACTION", "KIND", "WHEN (JST)", "TITLE", "EVENT", "WHY"}, wrapLast: 60}
 	for _, st := range rep.Steps {
 		title := st.Title
 		if st.Repeats {
 			title += " (繰り返し)"
 		}
 		t.add(fmt.Sprint(st.UID), string(st.Op), string(st.Kind), when(st.Start, st.End, st.AllDay),
-			clip(title, 28), shortID(st.EventID), wrap(st.Reason, 60))
+			clip(title, 28), shortID(st.EventID), st.Reason)
 	}
 	t.write(w)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strings"
 	"sync"
@@ -31,6 +32,9 @@ type fileSource string
 
 func (p fileSource) Load(ctx context.Context) (Credentials, error) {
 	data, err := os.ReadFile(string(p))
+	if errors.Is(err, fs.ErrNotExist) {
+		return Credentials{}, &explained{fmt.Sprintf("secret file %s does not exist", string(p)), err}
+	}
 	if err != nil {
 		return Credentials{}, fmt.Errorf("secret file: %w", err)
 	}
@@ -72,7 +76,9 @@ func (s *smSource) Load(ctx context.Context) (Credentials, error) {
 	return c, nil
 }
 
-// explain turns the errors a person can fix into what to do about them.
+// explain turns the errors a person can fix into what went wrong, in one
+// clause: the SDK's operation error (request id, status code, retries)
+// stays reachable with errors.As, not in the text.
 func (s *smSource) explain(err error) error {
 	var api smithy.APIError
 	if !errors.As(err, &api) {
@@ -81,13 +87,13 @@ func (s *smSource) explain(err error) error {
 	switch api.ErrorCode() {
 	case "ResourceNotFoundException":
 		if noValueYet(api) {
-			return fmt.Errorf("secret %s has no value yet (the stack creates it empty): fill it with `garoon-sync secret put`: %w", s.id, ErrNoValue)
+			return &explained{fmt.Sprintf("secret %s has no value yet (the stack creates it empty)", s.id), errors.Join(ErrNoValue, err)}
 		}
-		return fmt.Errorf("secret %s not found in %s: create it with `make deploy` / fill it with `garoon-sync secret put`: %w", s.id, s.region(), err)
+		return &explained{fmt.Sprintf("secret %s does not exist in %s", s.id, s.region()), err}
 	case "AccessDeniedException":
-		return fmt.Errorf("secret %s: access denied: the caller needs secretsmanager:GetSecretValue on it (and kms:Decrypt if it uses its own key): %w", s.id, err)
+		return &explained{fmt.Sprintf("secret %s: access denied: the caller needs secretsmanager:GetSecretValue on it (and kms:Decrypt if it uses its own key): %s", s.id, api.ErrorMessage()), err}
 	case "DecryptionFailure":
-		return fmt.Errorf("secret %s: cannot decrypt it: the caller needs kms:Decrypt on the secret's key: %w", s.id, err)
+		return &explained{fmt.Sprintf("secret %s: cannot decrypt it: the caller needs kms:Decrypt on the secret's key: %s", s.id, api.ErrorMessage()), err}
 	}
 	return fmt.Errorf("secret %s: get secret value: %w", s.id, err)
 }
@@ -111,6 +117,16 @@ var ErrNoValue = errors.New("the secret has no value yet")
 func noValueYet(api smithy.APIError) bool {
 	return strings.Contains(api.ErrorMessage(), "secret value for staging label")
 }
+
+// explained is an error with a message of its own that still unwraps to
+// the SDK's.
+type explained struct {
+	msg string
+	err error
+}
+
+func (e *explained) Error() string { return e.msg }
+func (e *explained) Unwrap() error { return e.err }
 
 func (s *smSource) region() string {
 	if c, ok := s.client.(interface{ Options() secretsmanager.Options }); ok && c.Options().Region != "" {
@@ -155,7 +171,8 @@ func (c *cached) Load(ctx context.Context) (Credentials, error) {
 // GAROON_SYNC_SECRET_FILE (a local file), else SECRET_ID or its alias
 // SECRET_NAME (a Secrets Manager secret, with the AWS SDK's usual
 // configuration: credentials, AWS_REGION, AWS_ENDPOINT_URL_SECRETS_MANAGER).
-func FromEnv(ctx context.Context, getenv func(string) string) (Source, error) {
+// opts adjust that configuration (the CLI silences the SDK's own logging).
+func FromEnv(ctx context.Context, getenv func(string) string, opts ...func(*config.LoadOptions) error) (Source, error) {
 	if path := strings.TrimSpace(getenv(contract.EnvSecretFile)); path != "" {
 		return File(path), nil
 	}
@@ -167,7 +184,7 @@ func FromEnv(ctx context.Context, getenv func(string) string) (Source, error) {
 		return nil, fmt.Errorf("secret: no secret configured: set %s to a JSON file (CLI), or %s (alias %s) to the name or ARN of a Secrets Manager secret, e.g. %s",
 			contract.EnvSecretFile, contract.EnvSecretID, contract.EnvSecretName, contract.SecretName("dev"))
 	}
-	cfg, err := AWSConfig(ctx, getenv)
+	cfg, err := AWSConfig(ctx, getenv, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("secret %s: %w", id, err)
 	}
@@ -193,8 +210,8 @@ func FromEnv(ctx context.Context, getenv func(string) string) (Source, error) {
 // AWS_SESSION_TOKEN) taken from getenv, which may be another environment
 // than the process's (the demo's, a test's). With the process environment
 // it is exactly LoadDefaultConfig: environment credentials come first there
-// too.
-func AWSConfig(ctx context.Context, getenv func(string) string) (aws.Config, error) {
+// too. extra options come last and win.
+func AWSConfig(ctx context.Context, getenv func(string) string, extra ...func(*config.LoadOptions) error) (aws.Config, error) {
 	var opts []func(*config.LoadOptions) error
 	if r := getenv("AWS_REGION"); r != "" {
 		opts = append(opts, config.WithRegion(r))
@@ -202,7 +219,7 @@ func AWSConfig(ctx context.Context, getenv func(string) string) (aws.Config, err
 	if id, key := getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"); id != "" && key != "" {
 		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(id, key, getenv("AWS_SESSION_TOKEN"))))
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	cfg, err := config.LoadDefaultConfig(ctx, append(opts, extra...)...)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("AWS configuration: %w", err)
 	}
