@@ -28,7 +28,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
-	"garoon-calendar-sync/function/internal/fake"
+	"garoon-calendar-sync/function/internal/fake/fakecal"
 )
 
 // The IMAP account: an app password as Google shows it, in groups of four.
@@ -187,7 +187,7 @@ active_value = true
 // introspection is the token-introspection endpoint Dovecot asks (Google
 // offers none; Gmail checks its tokens itself): a token is active when the
 // fake token endpoint issued it with Gmail's scope, and belongs to imapUser.
-func introspection(t *testing.T, cal *fake.CalendarServer) string {
+func introspection(t *testing.T, cal *fakecal.Server) string {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost || r.ParseForm() != nil {
@@ -195,11 +195,11 @@ func introspection(t *testing.T, cal *fake.CalendarServer) string {
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		if !cal.TokenHasScope(r.PostForm.Get("token"), fake.GmailScope) {
+		if !cal.TokenHasScope(r.PostForm.Get("token"), fakecal.GmailScope) {
 			fmt.Fprint(w, `{"active":false}`)
 			return
 		}
-		fmt.Fprintf(w, `{"active":true,"email":%q,"scope":%q}`, imapUser, fake.GmailScope)
+		fmt.Fprintf(w, `{"active":true,"email":%q,"scope":%q}`, imapUser, fakecal.GmailScope)
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL + "/introspect"

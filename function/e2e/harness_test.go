@@ -27,7 +27,8 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 
-	"garoon-calendar-sync/function/internal/fake"
+	"garoon-calendar-sync/function/internal/fake/fakecal"
+	"garoon-calendar-sync/function/internal/fake/fakesecrets"
 	"garoon-calendar-sync/function/internal/runner"
 	"garoon-calendar-sync/shared/contract"
 )
@@ -102,8 +103,8 @@ func must(t *testing.T, err error) {
 type world struct {
 	t    *testing.T
 	dove *dovecot
-	cal  *fake.CalendarServer
-	sm   *fake.SecretsManagerServer
+	cal  *fakecal.Server
+	sm   *fakesecrets.Server
 	fn   *lambda
 	// private are strings of delivered mails (titles, names, memos) that
 	// must not reach the logs at the default level.
@@ -135,16 +136,16 @@ func startWorld(t *testing.T, oauth bool, timeout time.Duration, env ...string) 
 	requireServers(t)
 	w := &world{t: t, private: []string{"山田 太郎", "資料①を持参", "資料(1)を持参"}}
 	var err error
-	w.cal, err = fake.StartCalendar()
+	w.cal, err = fakecal.Start()
 	must(t, err)
 	t.Cleanup(func() { w.cal.Close() })
 	keys := map[string]string{
 		contract.KeyGmailAddress: imapUser, contract.KeyGmailPassword: imapPass, contract.KeyGaroonSender: garoon,
-		contract.KeyGoogleRefreshToken: fake.CalendarRefreshToken, contract.KeyGoogleClientID: fake.CalendarClientID,
-		contract.KeyGoogleClientSecret: fake.CalendarClientSecret,
+		contract.KeyGoogleRefreshToken: fakecal.RefreshToken, contract.KeyGoogleClientID: fakecal.ClientID,
+		contract.KeyGoogleClientSecret: fakecal.ClientSecret,
 	}
 	if oauth {
-		w.cal.GrantScopes(fake.CalendarScope, fake.GmailScope)
+		w.cal.GrantScopes(fakecal.CalendarScope, fakecal.GmailScope)
 		w.dove = startDovecotOAuth(t, dovecotBin, introspection(t, w.cal))
 		delete(keys, contract.KeyGmailPassword)
 		keys[contract.KeyGmailAuth] = contract.GmailAuthOAuth
@@ -152,7 +153,7 @@ func startWorld(t *testing.T, oauth bool, timeout time.Duration, env ...string) 
 		w.dove = startDovecot(t, dovecotBin)
 	}
 	js, _ := json.Marshal(keys)
-	w.sm, err = fake.StartSecretsManager(map[string]string{secretName: string(js)})
+	w.sm, err = fakesecrets.Start(map[string]string{secretName: string(js)})
 	must(t, err)
 	t.Cleanup(func() { w.sm.Close() })
 	base := map[string]string{
@@ -352,7 +353,7 @@ var accessToken = regexp.MustCompile(`(^|[^A-Za-z0-9_-])at-[0-9]+\b`)
 func (w *world) checkLogs() {
 	t := w.t
 	logs := w.logs()
-	for _, s := range []string{imapPass, compactPass, fake.CalendarRefreshToken, fake.CalendarClientSecret, "Bearer "} {
+	for _, s := range []string{imapPass, compactPass, fakecal.RefreshToken, fakecal.ClientSecret, "Bearer "} {
 		if strings.Contains(logs, s) {
 			t.Errorf("the logs contain a secret (%.4s…)", s)
 		}
@@ -425,9 +426,9 @@ func (w *world) wantMarked(want int) []uint32 {
 
 // wantEvents checks the calendar holds exactly the titles, one live event
 // each: no duplicate, nothing lost.
-func (w *world) wantEvents(titles ...string) map[string]fake.CalendarEvent {
+func (w *world) wantEvents(titles ...string) map[string]fakecal.Event {
 	w.t.Helper()
-	byTitle := map[string]fake.CalendarEvent{}
+	byTitle := map[string]fakecal.Event{}
 	for _, ev := range w.cal.Events() {
 		if _, dup := byTitle[ev.Summary]; dup {
 			w.t.Errorf("duplicate event %q", ev.Summary)
@@ -457,7 +458,7 @@ func (w *world) wantQuiet() {
 	}()
 	for _, r := range w.cal.Requests() {
 		switch r.Kind {
-		case fake.CalendarKindInsert, fake.CalendarKindUpdate, fake.CalendarKindPatch, fake.CalendarKindDelete:
+		case fakecal.KindInsert, fakecal.KindUpdate, fakecal.KindPatch, fakecal.KindDelete:
 			writes++
 			if r.Query.Get("sendUpdates") != "none" {
 				w.t.Errorf("%s %s without sendUpdates=none", r.Method, r.Path)

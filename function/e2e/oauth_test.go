@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"garoon-calendar-sync/function/internal/fake"
+	"garoon-calendar-sync/function/internal/fake/fakecal"
 	"garoon-calendar-sync/shared/contract"
 )
 
@@ -26,18 +26,18 @@ func TestGmailOverOAuth(t *testing.T) {
 	if !strings.Contains(w.dove.log(), "Login: user=<"+imapUser+">, method=XOAUTH2") {
 		t.Errorf("dovecot logged no XOAUTH2 login:\n%s", w.dove.log())
 	}
-	if n := w.cal.Count(fake.CalendarKindToken); n != 1 {
+	if n := w.cal.Count(fakecal.KindToken); n != 1 {
 		t.Errorf("%d token refreshes for one run, want 1 (IMAP and Calendar share the token)", n)
 	}
 	w.notice(1, "登録", "別件", day(1))
-	if r = w.invoke(); r.err() != "" || r.n("created") != 1 || w.cal.Count(fake.CalendarKindToken) != 1 {
-		t.Fatalf("warm run 2: %v, %d token requests (want the cached token)", r, w.cal.Count(fake.CalendarKindToken))
+	if r = w.invoke(); r.err() != "" || r.n("created") != 1 || w.cal.Count(fakecal.KindToken) != 1 {
+		t.Fatalf("warm run 2: %v, %d token requests (want the cached token)", r, w.cal.Count(fakecal.KindToken))
 	}
 
 	// The person authorizes again without Gmail: the old token dies, the
 	// new one lacks the scope. Dovecot refuses it.
 	w.notice(2, "登録", "三件目", day(2))
-	w.cal.GrantScopes(fake.CalendarScope)
+	w.cal.GrantScopes(fakecal.CalendarScope)
 	w.cal.ExpireTokens()
 	for i := range 2 { // the cached token, then a fresh one without Gmail
 		r = w.invoke()
@@ -50,7 +50,7 @@ func TestGmailOverOAuth(t *testing.T) {
 	// The grant is revoked (the refused token was forgotten, so this run
 	// refreshes): invalid_grant, its metric, the fix with --gmail, and no
 	// connection to the IMAP server without a token.
-	w.cal.GrantScopes(fake.CalendarScope, fake.GmailScope)
+	w.cal.GrantScopes(fakecal.CalendarScope, fakecal.GmailScope)
 	w.cal.InvalidGrant(true)
 	before := strings.Count(w.dove.log(), "imap-login:")
 	r = w.invoke()
@@ -61,7 +61,7 @@ func TestGmailOverOAuth(t *testing.T) {
 	if n := strings.Count(w.dove.log(), "imap-login:") - before; n != 0 {
 		t.Errorf("%d IMAP connections without an access token:\n%s", n, w.dove.log())
 	}
-	if n := w.cal.Count(fake.CalendarKindInsert); n != 2 {
+	if n := w.cal.Count(fakecal.KindInsert); n != 2 {
 		t.Errorf("%d inserts, want the first two runs' only", n)
 	}
 	w.wantMarked(2)

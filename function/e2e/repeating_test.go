@@ -10,7 +10,7 @@ import (
 
 	"golang.org/x/text/encoding/japanese"
 
-	"garoon-calendar-sync/function/internal/fake"
+	"garoon-calendar-sync/function/internal/fake/fakecal"
 )
 
 // garoonMail is a notice exactly as Garoon writes it (docs/garoon-mails.md §2,
@@ -150,7 +150,7 @@ func TestRepeatingStory(t *testing.T) {
 	if r := w.invoke(); r.n("seen") != 0 {
 		t.Errorf("a last run saw mails again: %v", r)
 	}
-	if w.cal.Count(fake.CalendarKindUpdate) != 0 {
+	if w.cal.Count(fakecal.KindUpdate) != 0 {
 		t.Error("an edit used events.update, a full replace; edits must be patches")
 	}
 	w.wantMarked(7)

@@ -10,7 +10,7 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 
-	"garoon-calendar-sync/function/internal/fake"
+	"garoon-calendar-sync/function/internal/fake/fakecal"
 	"garoon-calendar-sync/shared/contract"
 )
 
@@ -84,7 +84,7 @@ func TestKilledMidRun(t *testing.T) {
 	updated := func() int {
 		c := 0
 		for _, r := range w.cal.Requests() {
-			if (r.Kind == fake.CalendarKindUpdate || r.Kind == fake.CalendarKindPatch) && r.Status == 200 {
+			if (r.Kind == fakecal.KindUpdate || r.Kind == fakecal.KindPatch) && r.Status == 200 {
 				c++
 			}
 		}
@@ -181,9 +181,9 @@ func TestDovecotRestarted(t *testing.T) {
 	// Down when the run starts: the run fails before any calendar write.
 	add(5)
 	w.dove.stop()
-	writes := w.cal.Count(fake.CalendarKindInsert)
+	writes := w.cal.Count(fakecal.KindInsert)
 	r := w.invoke()
-	if !strings.Contains(r.err(), "IMAP") || w.cal.Count(fake.CalendarKindInsert) != writes {
+	if !strings.Contains(r.err(), "IMAP") || w.cal.Count(fakecal.KindInsert) != writes {
 		t.Fatalf("a run with the server down: %v", r)
 	}
 	w.dove.start()
@@ -246,7 +246,7 @@ func TestCalendarErrors(t *testing.T) {
 	w.wantMarked(6)
 }
 
-func statuses(cal *fake.CalendarServer, status int) int {
+func statuses(cal *fakecal.Server, status int) int {
 	n := 0
 	for _, r := range cal.Requests() {
 		if r.Status == status {
@@ -318,7 +318,7 @@ func TestInvalidGrant(t *testing.T) {
 	if r.summary["invalid_grant"] != true || !strings.Contains(w.logs(), `"InvalidGrant":1`) {
 		t.Errorf("no invalid_grant in the summary line or the metric:\n%s", w.logs())
 	}
-	if w.cal.Count(fake.CalendarKindInsert) != 0 {
+	if w.cal.Count(fakecal.KindInsert) != 0 {
 		t.Errorf("a calendar write without a token")
 	}
 	w.wantMarked(0)
@@ -366,7 +366,7 @@ func TestMalformedSecret(t *testing.T) {
 	for _, c := range []struct{ secret, want string }{
 		{`{"gmail_address":"` + imapUser + `","gmail_password":"` + imapPass + `"}`, "garoon_sender"},
 		{`{"gmail_address":"` + imapUser + `","gmail_password":"` + imapPass + `","garoon_sender":"` + garoon +
-			`","google_refresh_token":"","google_client_id":"` + fake.CalendarClientID + `","google_client_secret":"` + fake.CalendarClientSecret + `"}`, "google_refresh_token"},
+			`","google_refresh_token":"","google_client_id":"` + fakecal.ClientID + `","google_client_secret":"` + fakecal.ClientSecret + `"}`, "google_refresh_token"},
 		{`{"gmail_password":"` + imapPass + `",`, "JSON"},
 	} {
 		w.sm.Set(secretName, c.secret)

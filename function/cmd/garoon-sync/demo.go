@@ -23,7 +23,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
-	"garoon-calendar-sync/function/internal/fake"
+	"garoon-calendar-sync/function/internal/fake/fakecal"
+	"garoon-calendar-sync/function/internal/fake/fakeimap"
+	"garoon-calendar-sync/function/internal/fake/fakelogs"
+	"garoon-calendar-sync/function/internal/fake/fakesecrets"
 	"garoon-calendar-sync/function/internal/runner"
 	"garoon-calendar-sync/function/internal/secret"
 	"garoon-calendar-sync/shared/contract"
@@ -106,10 +109,10 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 // demoWorld is the fakes the demo runs against and the environment that
 // points the real code at them (the endpoint overrides of shared/contract).
 type demoWorld struct {
-	imap *fake.IMAPServer
-	cal  *fake.CalendarServer
-	sm   *fake.SecretsManagerServer
-	logs *fake.LogsServer
+	imap *fakeimap.Server
+	cal  *fakecal.Server
+	sm   *fakesecrets.Server
+	logs *fakelogs.Server
 	dir  string
 	env  map[string]string
 }
@@ -122,28 +125,28 @@ func startDemoWorld() (w *demoWorld, err error) {
 		}
 	}()
 	const user, pass = "you@example.com", "abcdefghijklmnop" // the form of a Gmail app password
-	if w.imap, err = fake.StartIMAP(user, pass); err != nil {
+	if w.imap, err = fakeimap.Start(user, pass); err != nil {
 		return nil, err
 	}
-	if w.cal, err = fake.StartCalendar(); err != nil {
+	if w.cal, err = fakecal.Start(); err != nil {
 		return nil, err
 	}
 	// The demo's consent covers Gmail too, so a secret with gmail_auth
 	// "oauth" reads the fake Gmail over XOAUTH2 with the fake's tokens.
-	w.cal.GrantScopes(fake.CalendarScope, fake.GmailScope)
+	w.cal.GrantScopes(fakecal.CalendarScope, fakecal.GmailScope)
 	w.imap.AcceptTokensOf(w.cal)
 	secretJSON, err := json.Marshal(map[string]string{
 		contract.KeyGmailAddress: user, contract.KeyGmailPassword: pass, contract.KeyGaroonSender: demoSender,
-		contract.KeyGoogleRefreshToken: fake.CalendarRefreshToken, contract.KeyGoogleClientID: fake.CalendarClientID,
-		contract.KeyGoogleClientSecret: fake.CalendarClientSecret,
+		contract.KeyGoogleRefreshToken: fakecal.RefreshToken, contract.KeyGoogleClientID: fakecal.ClientID,
+		contract.KeyGoogleClientSecret: fakecal.ClientSecret,
 	})
 	if err != nil {
 		return nil, err
 	}
-	if w.sm, err = fake.StartSecretsManager(map[string]string{contract.SecretName(demoEnv): string(secretJSON)}); err != nil {
+	if w.sm, err = fakesecrets.Start(map[string]string{contract.SecretName(demoEnv): string(secretJSON)}); err != nil {
 		return nil, err
 	}
-	if w.logs, err = fake.StartLogs(contract.LogGroupName(demoEnv)); err != nil {
+	if w.logs, err = fakelogs.Start(contract.LogGroupName(demoEnv)); err != nil {
 		return nil, err
 	}
 	if w.dir, err = os.MkdirTemp("", "garoon-sync-demo-"); err != nil {
@@ -163,7 +166,7 @@ func startDemoWorld() (w *demoWorld, err error) {
 		contract.EnvSecretsManagerURL: w.sm.URL,
 		contract.EnvLogsURL:           w.logs.URL,
 		// The fakes want SigV4-signed requests and check no signature.
-		"AWS_REGION":            fake.SecretsManagerRegion,
+		"AWS_REGION":            fakesecrets.Region,
 		"AWS_ACCESS_KEY_ID":     "AKIDDEMO",
 		"AWS_SECRET_ACCESS_KEY": "demo-not-a-secret",
 	}
@@ -330,8 +333,8 @@ func demo(ctx context.Context, stdout, stderr io.Writer, verbose bool, serveEnvF
 	}
 	t.write(stdout)
 	fmt.Fprintf(stdout, "\nCalendar API requests: %d list, %d get, %d insert, %d update, %d delete; OAuth token requests: %d.\n",
-		cal.Count(fake.CalendarKindList), cal.Count(fake.CalendarKindGet), cal.Count(fake.CalendarKindInsert),
-		cal.Count(fake.CalendarKindUpdate), cal.Count(fake.CalendarKindDelete), cal.Count(fake.CalendarKindToken))
+		cal.Count(fakecal.KindList), cal.Count(fakecal.KindGet), cal.Count(fakecal.KindInsert),
+		cal.Count(fakecal.KindUpdate), cal.Count(fakecal.KindDelete), cal.Count(fakecal.KindToken))
 	fmt.Fprintln(stdout, "Every write used sendUpdates=none: nobody was e-mailed. Mails are marked with the IMAP keyword GaroonSynced, not \\Seen.")
 
 	if serveEnvFile == "" {
@@ -373,7 +376,7 @@ environment named %[2]q:
 	return nil
 }
 
-func eventWhen(ev fake.CalendarEvent) string {
+func eventWhen(ev fakecal.Event) string {
 	if ev.AllDay {
 		s, err1 := time.ParseInLocation("2006-01-02", ev.Start, jst)
 		e, err2 := time.ParseInLocation("2006-01-02", ev.End, jst)
@@ -390,7 +393,7 @@ func eventWhen(ev fake.CalendarEvent) string {
 	return when(s, e, false)
 }
 
-func repeatText(ev fake.CalendarEvent) string {
+func repeatText(ev fakecal.Event) string {
 	if len(ev.Recurrence) == 0 {
 		return ""
 	}
@@ -417,7 +420,7 @@ func occurrenceText(id string) string {
 	return id
 }
 
-func invited(ev fake.CalendarEvent) string {
+func invited(ev fakecal.Event) string {
 	if len(ev.Attendees) == 0 || string(ev.Attendees) == "null" || string(ev.Attendees) == "[]" {
 		return "none"
 	}

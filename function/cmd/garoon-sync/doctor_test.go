@@ -14,7 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"garoon-calendar-sync/function/internal/fake"
+	"garoon-calendar-sync/function/internal/fake/fakecal"
+	"garoon-calendar-sync/function/internal/fake/fakelogs"
 	"garoon-calendar-sync/shared/contract"
 )
 
@@ -262,10 +263,10 @@ func TestDoctorFindsWhatIsWrong(t *testing.T) {
 	}
 
 	// The last run failed on invalid_grant; older successful runs do not hide it.
-	w.logs.Put(group, fake.LogEvent{Stream: "a", Time: time.Now().Add(-40 * time.Minute), Message: `{"message":"sync run","seen":1,"created":1}`})
-	w.logs.Put(group, fake.LogEvent{Stream: "b", Time: time.Now().Add(-10 * time.Minute),
+	w.logs.Put(group, fakelogs.Event{Stream: "a", Time: time.Now().Add(-40 * time.Minute), Message: `{"message":"sync run","seen":1,"created":1}`})
+	w.logs.Put(group, fakelogs.Event{Stream: "b", Time: time.Now().Add(-10 * time.Minute),
 		Message: `{"level":"ERROR","message":"sync run failed","seen":0,"invalid_grant":true,"error":"google refused the refresh token (invalid_grant)","fix":"` + contract.FixInvalidGrant("demo") + `"}`})
-	w.logs.Put(group, fake.LogEvent{Stream: "b", Time: time.Now().Add(-5 * time.Minute), Message: `{"message":"calendar: retrying"}`})
+	w.logs.Put(group, fakelogs.Event{Stream: "b", Time: time.Now().Add(-5 * time.Minute), Message: `{"message":"calendar: retrying"}`})
 	checks, out, code = doctor(t, "--env", "demo")
 	if lr := checks["last run"]; code != exitFail || lr.Status != statusFail || !strings.Contains(lr.Detail, "10 min ago") ||
 		!strings.Contains(lr.Detail, "invalid_grant") || lr.Fix != "`"+contract.FixInvalidGrant("demo")+"`" {
@@ -282,7 +283,7 @@ func TestDoctorFindsWhatIsWrong(t *testing.T) {
 		checks["calendar"].Status != statusSkip {
 		t.Errorf("refused credentials: exit %d\n%s", code, out)
 	}
-	for _, s := range []string{fake.CalendarClientSecret, fake.CalendarRefreshToken, "abcdefghijklmnop"} {
+	for _, s := range []string{fakecal.ClientSecret, fakecal.RefreshToken, "abcdefghijklmnop"} {
 		if strings.Contains(out, s) {
 			t.Errorf("doctor printed a secret value")
 		}
@@ -320,7 +321,7 @@ func TestDoctorFindsWhatIsWrong(t *testing.T) {
 	// value, and the function logs skipped runs. Doctor names the next step.
 	w.logs.Deny(false)
 	w.sm.CreateEmpty(contract.SecretName(demoEnv))
-	w.logs.Put(group, fake.LogEvent{Stream: "c", Time: time.Now().Add(-2 * time.Minute),
+	w.logs.Put(group, fakelogs.Event{Stream: "c", Time: time.Now().Add(-2 * time.Minute),
 		Message: `{"level":"WARN","message":"sync run skipped","not_run":"secret garoon-calendar-sync/demo has no value yet (the stack creates it empty)","fix":"` + contract.FixFillSecret("demo") + `"}`})
 	checks, out, code = doctor(t, "--env", "demo")
 	if s := checks["secret"]; code != exitFail || s.Status != statusFail || !strings.Contains(s.Detail, "has no value yet") ||
@@ -415,8 +416,8 @@ func TestDoctorGmailOverOAuth(t *testing.T) {
 	if g := checks["google"]; g.Status != statusOK || !strings.Contains(g.Detail, contract.GmailScope) || !strings.Contains(g.Detail, contract.CalendarScope) {
 		t.Errorf("google scopes:\n%s", out)
 	}
-	if cmds := w.imap.Commands(); cmds["AUTHENTICATE"] != 1 || cmds["LOGIN"] != 0 || w.cal.Count(fake.CalendarKindToken) != 1 {
-		t.Errorf("IMAP %v, %d token requests: want one XOAUTH2 login and one refresh", cmds, w.cal.Count(fake.CalendarKindToken))
+	if cmds := w.imap.Commands(); cmds["AUTHENTICATE"] != 1 || cmds["LOGIN"] != 0 || w.cal.Count(fakecal.KindToken) != 1 {
+		t.Errorf("IMAP %v, %d token requests: want one XOAUTH2 login and one refresh", cmds, w.cal.Count(fakecal.KindToken))
 	}
 
 	// The password secret: doctor names the method, and notes the token
@@ -427,7 +428,7 @@ func TestDoctorGmailOverOAuth(t *testing.T) {
 	}
 
 	// A consent without Gmail.
-	w.cal.GrantScopes(fake.CalendarScope)
+	w.cal.GrantScopes(fakecal.CalendarScope)
 	checks, out, code := doctor(t, "--env", "demo", "--secret-file", file)
 	// --secret-file beats --env: the fix writes the file.
 	gmailFix := "`garoon-sync authorize --gmail --client-secret credentials.json --out " + file + "`"
@@ -438,13 +439,13 @@ func TestDoctorGmailOverOAuth(t *testing.T) {
 	}
 
 	// Google refuses the refresh token: both checks name authorize --gmail.
-	w.cal.GrantScopes(fake.CalendarScope, fake.GmailScope)
+	w.cal.GrantScopes(fakecal.CalendarScope, fakecal.GmailScope)
 	w.cal.InvalidGrant(true)
 	checks, out, code = doctor(t, "--env", "demo", "--secret-file", file)
 	if code != exitFail || checks["gmail"].Fix != gmailFix || checks["google"].Fix != gmailFix || !strings.Contains(checks["gmail"].Detail, "invalid_grant") {
 		t.Errorf("invalid_grant: exit %d\n%s", code, out)
 	}
-	for _, s := range []string{fake.CalendarClientSecret, fake.CalendarRefreshToken, "at-1", "at-2"} {
+	for _, s := range []string{fakecal.ClientSecret, fakecal.RefreshToken, "at-1", "at-2"} {
 		if strings.Contains(out, s) {
 			t.Errorf("doctor printed %q", s)
 		}

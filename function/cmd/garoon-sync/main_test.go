@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"garoon-calendar-sync/function/internal/fake"
+	"garoon-calendar-sync/function/internal/fake/fakecal"
+	"garoon-calendar-sync/function/internal/fake/fakeimap"
+	"garoon-calendar-sync/function/internal/fake/fakesecrets"
 	"garoon-calendar-sync/shared/contract"
 )
 
@@ -124,12 +126,12 @@ func TestClosest(t *testing.T) {
 }
 
 func TestRunDryRunAgainstTheFakes(t *testing.T) {
-	imap, err := fake.StartIMAP("you@example.com", "pw")
+	imap, err := fakeimap.Start("you@example.com", "pw")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer imap.Close()
-	cal, err := fake.StartCalendar()
+	cal, err := fakecal.Start()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +140,7 @@ func TestRunDryRunAgainstTheFakes(t *testing.T) {
 	ca, _ := imap.WriteCAFile(dir)
 	secretFile := filepath.Join(dir, "secret.json")
 	os.WriteFile(secretFile, fmt.Appendf(nil, `{"gmail_address":"you@example.com","gmail_password":"pw","garoon_sender":"no-reply@cybozu.com",
-		"google_refresh_token":%q,"google_client_id":%q,"google_client_secret":%q}`, fake.CalendarRefreshToken, fake.CalendarClientID, fake.CalendarClientSecret), 0o600)
+		"google_refresh_token":%q,"google_client_id":%q,"google_client_secret":%q}`, fakecal.RefreshToken, fakecal.ClientID, fakecal.ClientSecret), 0o600)
 	t.Setenv(contract.EnvIMAPAddr, imap.Addr)
 	t.Setenv(contract.EnvIMAPCAFile, ca)
 	t.Setenv(contract.EnvCalendarEndpoint, cal.Endpoint)
@@ -151,15 +153,15 @@ func TestRunDryRunAgainstTheFakes(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "create") || !strings.Contains(out, "定例") || !strings.Contains(out, "dry run: nothing was changed") {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
-	if cal.Count(fake.CalendarKindInsert) != 0 || imap.Commands()["STORE"] != 0 {
-		t.Fatalf("dry run wrote: %d inserts, %d stores", cal.Count(fake.CalendarKindInsert), imap.Commands()["STORE"])
+	if cal.Count(fakecal.KindInsert) != 0 || imap.Commands()["STORE"] != 0 {
+		t.Fatalf("dry run wrote: %d inserts, %d stores", cal.Count(fakecal.KindInsert), imap.Commands()["STORE"])
 	}
 	out, _, code = run("run", "--json", "--secret-file", secretFile)
 	var rep struct{ Created, Marked int }
 	if code != exitOK || json.Unmarshal([]byte(out), &rep) != nil || rep.Created != 1 || rep.Marked != 1 {
 		t.Fatalf("run --json: exit %d %s", code, out)
 	}
-	if strings.Contains(out+errOut, fake.CalendarClientSecret) {
+	if strings.Contains(out+errOut, fakecal.ClientSecret) {
 		t.Error("output contains the client secret")
 	}
 }
@@ -200,7 +202,7 @@ func TestVersion(t *testing.T) {
 }
 
 func TestSecretPutAndCheck(t *testing.T) {
-	sm, err := fake.StartSecretsManager(map[string]string{
+	sm, err := fakesecrets.Start(map[string]string{
 		"garoon-calendar-sync/dev": `{"gmail_address":"you@gmail.com","gmail_password":"abcdefghijklmnop"}`,
 	})
 	if err != nil {

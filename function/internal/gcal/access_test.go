@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"garoon-calendar-sync/function/internal/fake"
+	"garoon-calendar-sync/function/internal/fake/fakecal"
 	"garoon-calendar-sync/function/internal/syncer"
 )
 
@@ -14,33 +14,33 @@ import (
 // dropped token is refreshed once; the scopes are the token endpoint's.
 func TestAccessTokenIsShared(t *testing.T) {
 	srv := startFake(t)
-	srv.GrantScopes(fake.GmailScope, fake.CalendarScope)
+	srv.GrantScopes(fakecal.GmailScope, fakecal.CalendarScope)
 	cal := newCal(t, srv)
 	ctx := ctxT(t)
 
 	tok, err := cal.AccessToken(ctx)
-	if err != nil || !srv.TokenHasScope(tok, fake.GmailScope) {
+	if err != nil || !srv.TokenHasScope(tok, fakecal.GmailScope) {
 		t.Fatalf("AccessToken: %q %v", tok, err)
 	}
 	if _, err := cal.AccessRole(ctx); err != nil {
 		t.Fatal(err)
 	}
 	again, _ := cal.AccessToken(ctx)
-	if n := srv.Count(fake.CalendarKindToken); n != 1 || again != tok {
+	if n := srv.Count(fakecal.KindToken); n != 1 || again != tok {
 		t.Errorf("%d token requests (tokens %q, %q), want 1 shared", n, tok, again)
 	}
 	scopes, known, err := cal.GrantedScopes(ctx)
-	if err != nil || !known || !slices.Equal(scopes, []string{fake.GmailScope, fake.CalendarScope}) {
+	if err != nil || !known || !slices.Equal(scopes, []string{fakecal.GmailScope, fakecal.CalendarScope}) {
 		t.Errorf("GrantedScopes = %q %v %v", scopes, known, err)
 	}
 
 	cal.DropAccessToken("some-other-token") // not the cached one: kept
-	if again, _ := cal.AccessToken(ctx); again != tok || srv.Count(fake.CalendarKindToken) != 1 {
+	if again, _ := cal.AccessToken(ctx); again != tok || srv.Count(fakecal.KindToken) != 1 {
 		t.Errorf("dropping another token refreshed")
 	}
 	cal.DropAccessToken(tok)
-	if fresh, err := cal.AccessToken(ctx); err != nil || fresh == tok || srv.Count(fake.CalendarKindToken) != 2 {
-		t.Errorf("after drop: %q %v, %d token requests", fresh, err, srv.Count(fake.CalendarKindToken))
+	if fresh, err := cal.AccessToken(ctx); err != nil || fresh == tok || srv.Count(fakecal.KindToken) != 2 {
+		t.Errorf("after drop: %q %v, %d token requests", fresh, err, srv.Count(fakecal.KindToken))
 	}
 }
 

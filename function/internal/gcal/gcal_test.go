@@ -13,16 +13,16 @@ import (
 
 	"google.golang.org/api/googleapi"
 
-	"garoon-calendar-sync/function/internal/fake"
+	"garoon-calendar-sync/function/internal/fake/fakecal"
 	"garoon-calendar-sync/function/internal/gcal"
 	"garoon-calendar-sync/function/internal/syncer"
 )
 
 var jst = time.FixedZone("JST", 9*60*60)
 
-func startFake(t *testing.T) *fake.CalendarServer {
+func startFake(t *testing.T) *fakecal.Server {
 	t.Helper()
-	srv, err := fake.StartCalendar()
+	srv, err := fakecal.Start()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,12 +30,12 @@ func startFake(t *testing.T) *fake.CalendarServer {
 	return srv
 }
 
-func newCal(t *testing.T, srv *fake.CalendarServer, edit ...func(*gcal.Config)) *gcal.Calendar {
+func newCal(t *testing.T, srv *fakecal.Server, edit ...func(*gcal.Config)) *gcal.Calendar {
 	t.Helper()
 	cfg := gcal.Config{
-		ClientID:     fake.CalendarClientID,
-		ClientSecret: fake.CalendarClientSecret,
-		RefreshToken: fake.CalendarRefreshToken,
+		ClientID:     fakecal.ClientID,
+		ClientSecret: fakecal.ClientSecret,
+		RefreshToken: fakecal.RefreshToken,
 		TokenURL:     srv.TokenURL,
 		Endpoint:     srv.Endpoint,
 		Retry:        gcal.Retry{BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond},
@@ -195,7 +195,7 @@ func TestFindByKey(t *testing.T) {
 	if got := ids(found); !slices.Equal(got, []string{"gs00020", "gs00021"}) {
 		t.Errorf("FindByKey = %v, want [gs00020 gs00021]", got)
 	}
-	if n := srv.Count(fake.CalendarKindList); n != 2 {
+	if n := srv.Count(fakecal.KindList); n != 2 {
 		t.Errorf("%d list requests, want 2 (one per page)", n)
 	}
 	for _, r := range srv.Requests() {
@@ -252,15 +252,15 @@ func TestPatch(t *testing.T) {
 	}
 	var patches int
 	for _, r := range srv.Requests() {
-		if r.Kind == fake.CalendarKindPatch {
+		if r.Kind == fakecal.KindPatch {
 			patches++
 			if r.Method != http.MethodPatch || r.Query.Get("sendUpdates") != "none" {
 				t.Errorf("patch request %s %v", r.Method, r.Query)
 			}
 		}
 	}
-	if patches != 1 || srv.Count(fake.CalendarKindUpdate) != 0 {
-		t.Errorf("%d patches, %d full updates; want 1, 0", patches, srv.Count(fake.CalendarKindUpdate))
+	if patches != 1 || srv.Count(fakecal.KindUpdate) != 0 {
+		t.Errorf("%d patches, %d full updates; want 1, 0", patches, srv.Count(fakecal.KindUpdate))
 	}
 
 	_, err = cal.Patch(ctxT(t), timed("gs00049", "unknown", 10))
@@ -527,7 +527,7 @@ func TestWritesNeverNotify(t *testing.T) {
 	writes := 0
 	for _, r := range srv.Requests() {
 		switch r.Kind {
-		case fake.CalendarKindInsert, fake.CalendarKindUpdate, fake.CalendarKindPatch, fake.CalendarKindDelete:
+		case fakecal.KindInsert, fakecal.KindUpdate, fakecal.KindPatch, fakecal.KindDelete:
 			writes++
 			if got := r.Query.Get("sendUpdates"); got != "none" {
 				t.Errorf("%s %s: sendUpdates=%q, want none", r.Method, r.Path, got)
@@ -549,7 +549,7 @@ func TestRetryRateLimitThenSuccess(t *testing.T) {
 	cal := newCal(t, srv)
 	srv.FailNext(2, http.StatusTooManyRequests)
 	mustInsert(t, cal, timed("gs00100", "混雑", 10))
-	if n := srv.Count(fake.CalendarKindInsert); n != 3 {
+	if n := srv.Count(fakecal.KindInsert); n != 3 {
 		t.Errorf("%d insert requests, want 3 (two 429s, then success)", n)
 	}
 
@@ -557,7 +557,7 @@ func TestRetryRateLimitThenSuccess(t *testing.T) {
 	if _, err := cal.Get(ctxT(t), "gs00100"); err != nil {
 		t.Errorf("get after a 403 rate limit: %v", err)
 	}
-	if n := srv.Count(fake.CalendarKindGet); n != 2 {
+	if n := srv.Count(fakecal.KindGet); n != 2 {
 		t.Errorf("%d get requests, want 2", n)
 	}
 }
@@ -570,7 +570,7 @@ func TestNoRetryOnPermanentErrors(t *testing.T) {
 	if _, err := cal.FindByKey(ctxT(t), "k"); err == nil {
 		t.Error("403 forbidden: no error")
 	}
-	if n := srv.Count(fake.CalendarKindList); n != 1 {
+	if n := srv.Count(fakecal.KindList); n != 1 {
 		t.Errorf("403 forbidden: %d list requests, want 1", n)
 	}
 
@@ -579,7 +579,7 @@ func TestNoRetryOnPermanentErrors(t *testing.T) {
 	if !errors.Is(err, syncer.ErrRejected) {
 		t.Errorf("400: %v, want ErrRejected", err)
 	}
-	if n := srv.Count(fake.CalendarKindInsert); n != 1 {
+	if n := srv.Count(fakecal.KindInsert); n != 1 {
 		t.Errorf("400: %d insert requests, want 1", n)
 	}
 }
@@ -596,7 +596,7 @@ func TestServerErrorBounded(t *testing.T) {
 	if !strings.Contains(err.Error(), "insert event gs00120") {
 		t.Errorf("err %q does not say what failed", err)
 	}
-	if n := srv.Count(fake.CalendarKindInsert); n != 3 {
+	if n := srv.Count(fakecal.KindInsert); n != 3 {
 		t.Errorf("%d attempts, want 3", n)
 	}
 
@@ -611,7 +611,7 @@ func TestDefaultAttempts(t *testing.T) {
 	if err := cal.Delete(ctxT(t), "gs00130"); err == nil {
 		t.Fatal("no error")
 	}
-	if n := srv.Count(fake.CalendarKindDelete); n != 4 {
+	if n := srv.Count(fakecal.KindDelete); n != 4 {
 		t.Errorf("%d attempts, want the default 4", n)
 	}
 }
@@ -695,7 +695,7 @@ func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { retu
 func TestInvalidGrant(t *testing.T) {
 	srv := startFake(t)
 	const refresh, secret = "1//0e-very-secret-refresh-token", "GOCSPX-very-secret-client-secret"
-	srv.SetClient(fake.CalendarClientID, secret, refresh)
+	srv.SetClient(fakecal.ClientID, secret, refresh)
 	srv.InvalidGrant(true)
 	cal := newCal(t, srv, func(c *gcal.Config) { c.RefreshToken, c.ClientSecret = refresh, secret })
 
@@ -720,10 +720,10 @@ func TestInvalidGrant(t *testing.T) {
 			t.Errorf("%s: error names the API URL instead of the cause: %v", name, err)
 		}
 	}
-	if n := srv.Count(fake.CalendarKindToken); n != len(calls) {
+	if n := srv.Count(fakecal.KindToken); n != len(calls) {
 		t.Errorf("%d token requests, want %d (invalid_grant is not retried)", n, len(calls))
 	}
-	if n := srv.Count(fake.CalendarKindInsert) + srv.Count(fake.CalendarKindGet); n != 0 {
+	if n := srv.Count(fakecal.KindInsert) + srv.Count(fakecal.KindGet); n != 0 {
 		t.Errorf("%d API requests without a token", n)
 	}
 
@@ -742,7 +742,7 @@ func TestInvalidClient(t *testing.T) {
 	if !strings.Contains(err.Error(), "invalid_client") || !strings.Contains(err.Error(), "google_client_secret") {
 		t.Errorf("err %q does not say what to fix", err)
 	}
-	if strings.Contains(err.Error(), secret) || strings.Contains(err.Error(), fake.CalendarRefreshToken) {
+	if strings.Contains(err.Error(), secret) || strings.Contains(err.Error(), fakecal.RefreshToken) {
 		t.Errorf("err leaks a credential: %v", err)
 	}
 }
@@ -752,14 +752,14 @@ func TestTokenCachedAndRefreshed(t *testing.T) {
 	cal := newCal(t, srv)
 	mustInsert(t, cal, timed("gs00190", "一", 10))
 	mustInsert(t, cal, timed("gs00191", "二", 11))
-	if n := srv.Count(fake.CalendarKindToken); n != 1 {
+	if n := srv.Count(fakecal.KindToken); n != 1 {
 		t.Errorf("%d token requests for 2 inserts, want 1", n)
 	}
 
 	// A token the API stops accepting is replaced.
 	srv.ExpireTokens()
 	mustInsert(t, cal, timed("gs00192", "三", 12))
-	if n := srv.Count(fake.CalendarKindToken); n != 2 {
+	if n := srv.Count(fakecal.KindToken); n != 2 {
 		t.Errorf("%d token requests, want 2", n)
 	}
 }
@@ -791,7 +791,7 @@ func TestCheckToken(t *testing.T) {
 	if err := cal.CheckToken(ctxT(t)); err != nil {
 		t.Fatalf("good token: %v", err)
 	}
-	if n := srv.Count(fake.CalendarKindToken); n != 1 {
+	if n := srv.Count(fakecal.KindToken); n != 1 {
 		t.Errorf("%d token requests, want 1", n)
 	}
 

@@ -23,7 +23,7 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 
-	"garoon-calendar-sync/function/internal/fake"
+	"garoon-calendar-sync/function/internal/fake/fakeimap"
 	"garoon-calendar-sync/function/internal/syncer"
 	"garoon-calendar-sync/shared/contract"
 )
@@ -34,9 +34,9 @@ const (
 	garoon   = "no-reply@cybozu.com"
 )
 
-func start(t testing.TB) (*fake.IMAPServer, Config) {
+func start(t testing.TB) (*fakeimap.Server, Config) {
 	t.Helper()
-	srv, err := fake.StartIMAP(user, password)
+	srv, err := fakeimap.Start(user, password)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func mail(from string, i int) []byte {
 		"Content-Type: text/plain; charset=UTF-8\r\n\r\n日時：2026年1月15日 \t\r\n\x1b$B$H$l\x1b(B body %d\r\n", from, i, i, i)
 }
 
-func appendAll(t testing.TB, srv *fake.IMAPServer, raws ...[]byte) {
+func appendAll(t testing.TB, srv *fakeimap.Server, raws ...[]byte) {
 	t.Helper()
 	for _, raw := range raws {
 		if err := srv.Append(raw, time.Now()); err != nil {

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"garoon-calendar-sync/function/internal/fake"
+	"garoon-calendar-sync/function/internal/fake/fakecal"
 	"garoon-calendar-sync/function/internal/imapmail"
 	"garoon-calendar-sync/function/internal/syncer"
 	"garoon-calendar-sync/shared/contract"
@@ -27,7 +27,7 @@ func newOAuthRig(t *testing.T, scopes ...string) *rig {
 }
 
 func TestGmailOverOAuth(t *testing.T) {
-	r := newOAuthRig(t, fake.CalendarScope, fake.GmailScope)
+	r := newOAuthRig(t, fakecal.CalendarScope, fakecal.GmailScope)
 	r.deliver("登録", "定例", jan15)
 	r.imap.ResetCommands()
 	r.cal.ResetRequests()
@@ -42,10 +42,10 @@ func TestGmailOverOAuth(t *testing.T) {
 		t.Errorf("IMAP %v: want one AUTHENTICATE and no LOGIN", cmds)
 	}
 	// One refresh serves the IMAP login and every Calendar call of the run.
-	if n := r.cal.Count(fake.CalendarKindToken); n != 1 {
+	if n := r.cal.Count(fakecal.KindToken); n != 1 {
 		t.Errorf("%d token requests in one run, want 1", n)
 	}
-	if strings.Contains(r.logs.String(), "at-1") || strings.Contains(r.logs.String(), fake.CalendarRefreshToken) {
+	if strings.Contains(r.logs.String(), "at-1") || strings.Contains(r.logs.String(), fakecal.RefreshToken) {
 		t.Errorf("a token reached the logs:\n%s", r.logs)
 	}
 }
@@ -54,7 +54,7 @@ func TestGmailOverOAuth(t *testing.T) {
 // password even when the token could serve Gmail.
 func TestPasswordSecretKeepsLogin(t *testing.T) {
 	r := newRig(t)
-	r.cal.GrantScopes(fake.CalendarScope, fake.GmailScope)
+	r.cal.GrantScopes(fakecal.CalendarScope, fakecal.GmailScope)
 	r.imap.AcceptTokensOf(r.cal)
 	r.deliver("登録", "定例", jan15)
 	r.imap.ResetCommands()
@@ -66,7 +66,7 @@ func TestPasswordSecretKeepsLogin(t *testing.T) {
 
 func TestGmailOverOAuthFailures(t *testing.T) {
 	t.Run("consent without Gmail", func(t *testing.T) {
-		r := newOAuthRig(t, fake.CalendarScope)
+		r := newOAuthRig(t, fakecal.CalendarScope)
 		r.deliver("登録", "定例", jan15)
 		_, err := r.run()
 		if !errors.Is(err, imapmail.ErrTokenRefused) || errors.Is(err, syncer.ErrInvalidGrant) {
@@ -75,16 +75,16 @@ func TestGmailOverOAuthFailures(t *testing.T) {
 		if got := NewSummary("prod", nil, err).Fix; got != contract.FixInvalidGrantGmail("prod") {
 			t.Errorf("fix %q", got)
 		}
-		if m, _ := r.marked(); m != 0 || r.cal.Count(fake.CalendarKindInsert) != 0 {
-			t.Errorf("%d marked, %d inserts after a refused login", m, r.cal.Count(fake.CalendarKindInsert))
+		if m, _ := r.marked(); m != 0 || r.cal.Count(fakecal.KindInsert) != 0 {
+			t.Errorf("%d marked, %d inserts after a refused login", m, r.cal.Count(fakecal.KindInsert))
 		}
 	})
 	t.Run("invalid_grant on the Gmail side", func(t *testing.T) {
-		r := newOAuthRig(t, fake.CalendarScope, fake.GmailScope)
+		r := newOAuthRig(t, fakecal.CalendarScope, fakecal.GmailScope)
 		r.deliver("登録", "定例", jan15)
 		r.cal.InvalidGrant(true)
 		rep, err := r.run()
-		if !errors.Is(err, syncer.ErrInvalidGrant) || strings.Contains(err.Error(), fake.CalendarRefreshToken) {
+		if !errors.Is(err, syncer.ErrInvalidGrant) || strings.Contains(err.Error(), fakecal.RefreshToken) {
 			t.Fatalf("err = %v", err)
 		}
 		if n := r.imap.Commands()["AUTHENTICATE"]; n != 0 {

@@ -14,7 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"garoon-calendar-sync/function/internal/fake"
+	"garoon-calendar-sync/function/internal/fake/fakecal"
+	"garoon-calendar-sync/function/internal/fake/fakeimap"
 	"garoon-calendar-sync/function/internal/imapmail"
 	"garoon-calendar-sync/function/internal/secret"
 	"garoon-calendar-sync/function/internal/syncer"
@@ -29,8 +30,8 @@ const (
 // rig is the real engine with the real adapters, against the fakes.
 type rig struct {
 	t    testing.TB
-	imap *fake.IMAPServer
-	cal  *fake.CalendarServer
+	imap *fakeimap.Server
+	cal  *fakecal.Server
 	s    Settings
 	c    secret.Credentials
 	logs *bytes.Buffer
@@ -41,11 +42,11 @@ func newRig(t testing.TB) *rig {
 	t.Helper()
 	r := &rig{t: t, logs: &bytes.Buffer{}}
 	var err error
-	if r.imap, err = fake.StartIMAP(user, strings.ReplaceAll(password, " ", "")); err != nil {
+	if r.imap, err = fakeimap.Start(user, strings.ReplaceAll(password, " ", "")); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.imap.Close() })
-	if r.cal, err = fake.StartCalendar(); err != nil {
+	if r.cal, err = fakecal.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.cal.Close() })
@@ -62,7 +63,7 @@ func newRig(t testing.TB) *rig {
 	}
 	r.c, err = secret.Parse(fmt.Appendf(nil, `{"gmail_address":%q,"gmail_password":%q,"garoon_sender":"no-reply@cybozu.com",
 		"google_refresh_token":%q,"google_client_id":%q,"google_client_secret":%q}`,
-		user, password, fake.CalendarRefreshToken, fake.CalendarClientID, fake.CalendarClientSecret))
+		user, password, fakecal.RefreshToken, fakecal.ClientID, fakecal.ClientSecret))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +177,7 @@ func TestStoryThroughTheRealAdapters(t *testing.T) {
 		t.Fatalf("%d marked, %d \\Seen; want 3 and 0", m, s)
 	}
 	for _, req := range r.cal.Requests() {
-		if req.Method != "GET" && req.Kind != fake.CalendarKindToken && req.Query.Get("sendUpdates") != "none" {
+		if req.Method != "GET" && req.Kind != fakecal.KindToken && req.Query.Get("sendUpdates") != "none" {
 			t.Errorf("%s %s without sendUpdates=none", req.Method, req.Path)
 		}
 		if bytes.Contains(req.Body, []byte(`"attendees"`)) {
@@ -185,8 +186,8 @@ func TestStoryThroughTheRealAdapters(t *testing.T) {
 	}
 	// Logs at debug level carry no secret: not the app password (with or
 	// without its spaces), the refresh token, the client secret or id.
-	for _, s := range []string{password, strings.ReplaceAll(password, " ", ""), fake.CalendarRefreshToken,
-		fake.CalendarClientSecret, fake.CalendarClientID} {
+	for _, s := range []string{password, strings.ReplaceAll(password, " ", ""), fakecal.RefreshToken,
+		fakecal.ClientSecret, fakecal.ClientID} {
 		if strings.Contains(r.logs.String(), s) {
 			t.Errorf("logs contain %q", s)
 		}
@@ -208,7 +209,7 @@ func TestConstantRoundTrips(t *testing.T) {
 			rep := r.mustRun()
 			cmds := r.imap.Commands()
 			t.Logf("%d mails: IMAP %v; calendar %d get, %d insert, %d list, %d token", n, cmds,
-				r.cal.Count(fake.CalendarKindGet), r.cal.Count(fake.CalendarKindInsert), r.cal.Count(fake.CalendarKindList), r.cal.Count(fake.CalendarKindToken))
+				r.cal.Count(fakecal.KindGet), r.cal.Count(fakecal.KindInsert), r.cal.Count(fakecal.KindList), r.cal.Count(fakecal.KindToken))
 			for _, c := range []string{"LOGIN", "SELECT", "SEARCH", "FETCH", "STORE"} {
 				if cmds[c] != 1 {
 					t.Errorf("%s sent %d times, want 1", c, cmds[c])
@@ -217,9 +218,9 @@ func TestConstantRoundTrips(t *testing.T) {
 			// One run takes at most imapmail.DefaultMaxMails, oldest first;
 			// the rest come next run.
 			want := min(n, imapmail.DefaultMaxMails)
-			if rep.Created != want || r.cal.Count(fake.CalendarKindInsert) != want || r.cal.Count(fake.CalendarKindGet) != want {
+			if rep.Created != want || r.cal.Count(fakecal.KindInsert) != want || r.cal.Count(fakecal.KindGet) != want {
 				t.Errorf("created %d; %d inserts, %d gets; want %d each (one lookup, one write per event)",
-					rep.Created, r.cal.Count(fake.CalendarKindInsert), r.cal.Count(fake.CalendarKindGet), want)
+					rep.Created, r.cal.Count(fakecal.KindInsert), r.cal.Count(fakecal.KindGet), want)
 			}
 			if n > want {
 				r.imap.ResetCommands()
@@ -261,7 +262,7 @@ func TestFaultsThroughTheRealAdapters(t *testing.T) {
 		r.deliver("登録", "定例", jan15)
 		r.cal.InvalidGrant(true)
 		_, err := r.run()
-		if !errors.Is(err, syncer.ErrInvalidGrant) || strings.Contains(err.Error(), fake.CalendarRefreshToken) {
+		if !errors.Is(err, syncer.ErrInvalidGrant) || strings.Contains(err.Error(), fakecal.RefreshToken) {
 			t.Fatalf("err = %v", err)
 		}
 		if m, _ := r.marked(); m != 0 {

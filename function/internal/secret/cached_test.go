@@ -10,14 +10,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"garoon-calendar-sync/function/internal/fake"
+	"garoon-calendar-sync/function/internal/fake/fakesecrets"
 )
 
 const cachedSecret = `{"gmail_address":"a@example.com","gmail_password":"p","garoon_sender":"g@example.com",
 "google_refresh_token":"rt","google_client_id":"id","google_client_secret":"cs"}`
 
 func TestCached(t *testing.T) {
-	srv, err := fake.StartSecretsManager(map[string]string{"s": cachedSecret})
+	srv, err := fakesecrets.Start(map[string]string{"s": cachedSecret})
 	if err != nil {
 		t.Fatal(err)
 	}

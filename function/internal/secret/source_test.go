@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/smithy-go"
 
-	"garoon-calendar-sync/function/internal/fake"
+	"garoon-calendar-sync/function/internal/fake/fakesecrets"
 	"garoon-calendar-sync/function/internal/secret"
 )
 
@@ -56,9 +56,9 @@ func TestFile(t *testing.T) {
 	}
 }
 
-func startSM(t *testing.T, secrets map[string]string) *fake.SecretsManagerServer {
+func startSM(t *testing.T, secrets map[string]string) *fakesecrets.Server {
 	t.Helper()
-	srv, err := fake.StartSecretsManager(secrets)
+	srv, err := fakesecrets.Start(secrets)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func startSM(t *testing.T, secrets map[string]string) *fake.SecretsManagerServer
 	return srv
 }
 
-func smClient(srv *fake.SecretsManagerServer) *secretsmanager.Client {
+func smClient(srv *fakesecrets.Server) *secretsmanager.Client {
 	return secretsmanager.New(secretsmanager.Options{
 		Region:       "ap-northeast-1",
 		BaseEndpoint: aws.String(srv.URL),

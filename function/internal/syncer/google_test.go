@@ -24,7 +24,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"garoon-calendar-sync/function/internal/fake"
+	"garoon-calendar-sync/function/internal/fake/fakecal"
 	"garoon-calendar-sync/function/internal/gcal"
 	"garoon-calendar-sync/function/internal/syncer"
 )
@@ -62,14 +62,14 @@ func (m *mailbox) MarkProcessed(_ context.Context, uids []uint32) error {
 type world struct {
 	t    *testing.T
 	zone *time.Location // the user's Garoon time zone; nil: Asia/Tokyo
-	srv  *fake.CalendarServer
+	srv  *fakecal.Server
 	box  *mailbox
 	sent time.Time // the Date of the next mail
 }
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	srv, err := fake.StartCalendar()
+	srv, err := fakecal.Start()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func (w *world) calendar(rt http.RoundTripper) *gcal.Calendar {
 		hc.Transport = rt
 	}
 	cal, err := gcal.New(context.Background(), gcal.Config{
-		ClientID: fake.CalendarClientID, ClientSecret: fake.CalendarClientSecret, RefreshToken: fake.CalendarRefreshToken,
+		ClientID: fakecal.ClientID, ClientSecret: fakecal.ClientSecret, RefreshToken: fakecal.RefreshToken,
 		TokenURL: w.srv.TokenURL, Endpoint: w.srv.Endpoint, HTTPClient: hc, TimeZone: w.zoneName(),
 		Retry: gcal.Retry{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond},
 	})
@@ -171,7 +171,7 @@ func (w *world) writes() int {
 	n := 0
 	for _, r := range w.srv.Requests() {
 		switch r.Kind {
-		case fake.CalendarKindInsert, fake.CalendarKindUpdate, fake.CalendarKindPatch, fake.CalendarKindDelete:
+		case fakecal.KindInsert, fakecal.KindUpdate, fakecal.KindPatch, fakecal.KindDelete:
 			n++
 		}
 	}
@@ -258,7 +258,7 @@ func wantOps(t *testing.T, rep *syncer.Report, want string) {
 }
 
 // series sets up the weekly meeting and returns its event.
-func (w *world) series() fake.CalendarEvent {
+func (w *world) series() fakecal.Event {
 	w.t.Helper()
 	w.mail("登録", "定例", weekly, fullPeriod)
 	wantOps(w.t, w.run(), "create")
@@ -328,7 +328,7 @@ func TestGoogleEditAll(t *testing.T) {
 	if after.ColorID != "9" || !strings.Contains(string(after.Reminders), `"minutes":15`) || after.Private["myNote"] != "bring laptop" {
 		t.Errorf("what the person set was lost: colour %q reminders %s private %v", after.ColorID, after.Reminders, after.Private)
 	}
-	if w.srv.Count(fake.CalendarKindUpdate) != 0 {
+	if w.srv.Count(fakecal.KindUpdate) != 0 {
 		t.Error("an edit used events.update (a full replace)")
 	}
 	w.rerunChangesNothing()
@@ -597,7 +597,7 @@ func TestGoogleWritesNeverInviteAnyone(t *testing.T) {
 	checked := 0
 	for _, r := range w.srv.Requests() {
 		switch r.Kind {
-		case fake.CalendarKindInsert, fake.CalendarKindUpdate, fake.CalendarKindPatch, fake.CalendarKindDelete:
+		case fakecal.KindInsert, fakecal.KindUpdate, fakecal.KindPatch, fakecal.KindDelete:
 			checked++
 			if r.Query.Get("sendUpdates") != "none" || strings.Contains(string(r.Body), "attendees") {
 				t.Errorf("%s %s %v %s", r.Method, r.Path, r.Query, r.Body)

@@ -1,4 +1,4 @@
-package fake_test
+package fakecal_test
 
 import (
 	"encoding/json"
@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"garoon-calendar-sync/function/internal/fake"
+	"garoon-calendar-sync/function/internal/fake/fakecal"
 )
 
 // The gcal tests drive this fake through the real client; these check the
@@ -18,21 +18,21 @@ import (
 
 type calendarClient struct {
 	t     *testing.T
-	srv   *fake.CalendarServer
+	srv   *fakecal.Server
 	token string
 }
 
 func newCalendarClient(t *testing.T) *calendarClient {
 	t.Helper()
-	srv, err := fake.StartCalendar()
+	srv, err := fakecal.Start()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = srv.Close() })
 	c := &calendarClient{t: t, srv: srv}
 	status, body := c.tokenRequest(url.Values{
-		"grant_type": {"refresh_token"}, "refresh_token": {fake.CalendarRefreshToken},
-		"client_id": {fake.CalendarClientID}, "client_secret": {fake.CalendarClientSecret},
+		"grant_type": {"refresh_token"}, "refresh_token": {fakecal.RefreshToken},
+		"client_id": {fakecal.ClientID}, "client_secret": {fakecal.ClientSecret},
 	})
 	if status != http.StatusOK {
 		t.Fatalf("token: %d %s", status, body)
@@ -105,8 +105,8 @@ func TestCalendarTokenEndpoint(t *testing.T) {
 		status int
 		code   string
 	}{
-		{"wrong secret", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {fake.CalendarRefreshToken}, "client_id": {fake.CalendarClientID}, "client_secret": {"x"}}, 401, "invalid_client"},
-		{"wrong refresh token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"x"}, "client_id": {fake.CalendarClientID}, "client_secret": {fake.CalendarClientSecret}}, 400, "invalid_grant"},
+		{"wrong secret", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {fakecal.RefreshToken}, "client_id": {fakecal.ClientID}, "client_secret": {"x"}}, 401, "invalid_client"},
+		{"wrong refresh token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"x"}, "client_id": {fakecal.ClientID}, "client_secret": {fakecal.ClientSecret}}, 400, "invalid_grant"},
 		{"other grant", url.Values{"grant_type": {"authorization_code"}}, 400, "unsupported_grant_type"},
 	} {
 		status, body := c.tokenRequest(tt.form)
@@ -151,7 +151,7 @@ func TestCalendarInsertChecks(t *testing.T) {
 	if n := len(c.srv.Events()); n != 2 {
 		t.Errorf("%d events, want 2", n)
 	}
-	if n := c.srv.Count(fake.CalendarKindInsert); n != 10 {
+	if n := c.srv.Count(fakecal.KindInsert); n != 10 {
 		t.Errorf("%d inserts counted, want 10", n)
 	}
 }
@@ -245,7 +245,7 @@ func TestCalendarFaults(t *testing.T) {
 	}
 	var statuses []int
 	for _, r := range c.srv.Requests() {
-		if r.Kind != fake.CalendarKindToken {
+		if r.Kind != fakecal.KindToken {
 			statuses = append(statuses, r.Status)
 		}
 	}

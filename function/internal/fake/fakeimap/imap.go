@@ -1,4 +1,4 @@
-package fake
+package fakeimap
 
 import (
 	"bytes"
@@ -30,9 +30,11 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 	"github.com/emersion/go-sasl"
+
+	"garoon-calendar-sync/function/internal/fake/fakecal"
 )
 
-// IMAPServer is an in-process IMAP server (go-imap v2's imapmemserver)
+// Server is an in-process IMAP server (go-imap v2's imapmemserver)
 // speaking implicit TLS on 127.0.0.1 with a self-signed certificate, with one
 // user and an INBOX that accepts custom keywords (PERMANENTFLAGS has \*).
 //
@@ -46,7 +48,7 @@ import (
 //
 // Inspection (Messages, WithFlag) goes through a second, plain listener that
 // is neither counted nor subject to the faults.
-type IMAPServer struct {
+type Server struct {
 	Addr     string         // host:port, implicit TLS
 	CAPEM    []byte         // the certificate to trust, PEM
 	CertPool *x509.CertPool // the same, as a pool
@@ -68,15 +70,15 @@ type IMAPServer struct {
 	tokenOK    func(token string) bool // XOAUTH2; nil refuses every token
 }
 
-// StartIMAP starts a server with one user whose INBOX is empty.
-func StartIMAP(user, pass string) (*IMAPServer, error) {
+// Start starts a server with one user whose INBOX is empty.
+func Start(user, pass string) (*Server, error) {
 	cert, caPEM, err := selfSigned()
 	if err != nil {
 		return nil, err
 	}
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(caPEM)
-	s := &IMAPServer{
+	s := &Server{
 		CAPEM: caPEM, CertPool: pool, user: user, pass: pass,
 		closed:   make(chan struct{}),
 		commands: map[string]int{},
@@ -117,7 +119,7 @@ func StartIMAP(user, pass string) (*IMAPServer, error) {
 }
 
 // Close stops the server and drops its connections.
-func (s *IMAPServer) Close() error {
+func (s *Server) Close() error {
 	s.closeOnce.Do(func() { close(s.closed) })
 	s.CloseConnections()
 	return s.srv.Close()
@@ -125,7 +127,7 @@ func (s *IMAPServer) Close() error {
 
 // CloseConnections drops every open client connection (a server restart
 // or an idle timeout, from the client's point of view); the mailbox stays.
-func (s *IMAPServer) CloseConnections() {
+func (s *Server) CloseConnections() {
 	s.mu.Lock()
 	conns := slices.Collect(maps.Keys(s.conns))
 	s.mu.Unlock()
@@ -136,7 +138,7 @@ func (s *IMAPServer) CloseConnections() {
 
 // Append adds a mail to INBOX with the given internal date. UIDs are given
 // in order from 1 (and from 1 again after RecreateInbox).
-func (s *IMAPServer) Append(raw []byte, received time.Time) error {
+func (s *Server) Append(raw []byte, received time.Time) error {
 	_, err := s.mem.Append("INBOX", literal{bytes.NewReader(raw), int64(len(raw))}, &imap.AppendOptions{Time: received})
 	return err
 }
@@ -152,7 +154,7 @@ func (l literal) Size() int64 { return l.n }
 // UIDVALIDITY (what a server does when a mailbox is restored or rebuilt:
 // the old UIDs now name nothing, or other mails). Open connections are
 // dropped, as they still see the old mailbox.
-func (s *IMAPServer) RecreateInbox() error {
+func (s *Server) RecreateInbox() error {
 	if err := s.mem.Delete("INBOX"); err != nil {
 		return err
 	}
@@ -165,7 +167,7 @@ func (s *IMAPServer) RecreateInbox() error {
 
 // WriteCAFile writes the server's certificate to dir/imap-ca.pem, for
 // GAROON_SYNC_IMAP_CA_FILE.
-func (s *IMAPServer) WriteCAFile(dir string) (string, error) {
+func (s *Server) WriteCAFile(dir string) (string, error) {
 	p := filepath.Join(dir, "imap-ca.pem")
 	return p, os.WriteFile(p, s.CAPEM, 0o644)
 }
@@ -174,14 +176,14 @@ func (s *IMAPServer) WriteCAFile(dir string) (string, error) {
 // case, counted on the wire: LOGIN, SELECT, SEARCH, FETCH, STORE, LOGOUT,
 // CAPABILITY, … A UID command counts under its base name (UID FETCH is
 // FETCH). Inspection through Messages is not counted.
-func (s *IMAPServer) Commands() map[string]int {
+func (s *Server) Commands() map[string]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return maps.Clone(s.commands)
 }
 
 // ResetCommands forgets the counts.
-func (s *IMAPServer) ResetCommands() {
+func (s *Server) ResetCommands() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.commands = map[string]int{}
@@ -190,7 +192,7 @@ func (s *IMAPServer) ResetCommands() {
 // DropOnFetch makes the next n FETCH commands lose their connection in the
 // middle of the response: the server writes half of its first write and
 // closes.
-func (s *IMAPServer) DropOnFetch(n int) {
+func (s *Server) DropOnFetch(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.dropFetch = n
@@ -198,7 +200,7 @@ func (s *IMAPServer) DropOnFetch(n int) {
 
 // StallFetch makes the next n FETCH commands never answer: the server holds
 // the connection open until it is closed (CloseConnections, Close).
-func (s *IMAPServer) StallFetch(n int) {
+func (s *Server) StallFetch(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.stallFetch = n
@@ -206,7 +208,7 @@ func (s *IMAPServer) StallFetch(n int) {
 
 // FailLogin makes LOGIN fail as Gmail does for a wrong password:
 // NO [AUTHENTICATIONFAILED] Invalid credentials (Failure).
-func (s *IMAPServer) FailLogin(on bool) {
+func (s *Server) FailLogin(on bool) {
 	var err *imap.Error
 	if on {
 		err = &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeAuthenticationFailed, Text: "Invalid credentials (Failure)"}
@@ -217,7 +219,7 @@ func (s *IMAPServer) FailLogin(on bool) {
 // FailLoginWith makes LOGIN answer with err (e.g. Gmail's
 // NO [ALERT] Too many simultaneous connections. (Failure)); nil restores
 // normal logins.
-func (s *IMAPServer) FailLoginWith(err *imap.Error) {
+func (s *Server) FailLoginWith(err *imap.Error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.loginErr = err
@@ -225,7 +227,7 @@ func (s *IMAPServer) FailLoginWith(err *imap.Error) {
 
 // AcceptTokens makes AUTHENTICATE XOAUTH2 of the user accept the access
 // tokens for which ok is true; nil (the default) refuses them all.
-func (s *IMAPServer) AcceptTokens(ok func(token string) bool) {
+func (s *Server) AcceptTokens(ok func(token string) bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.tokenOK = ok
@@ -233,13 +235,13 @@ func (s *IMAPServer) AcceptTokens(ok func(token string) bool) {
 
 // AcceptTokensOf accepts the access tokens cal's token endpoint issued with
 // Gmail's scope, https://mail.google.com/, as Gmail does.
-func (s *IMAPServer) AcceptTokensOf(cal *CalendarServer) {
-	s.AcceptTokens(func(token string) bool { return cal.TokenHasScope(token, GmailScope) })
+func (s *Server) AcceptTokensOf(cal *fakecal.Server) {
+	s.AcceptTokens(func(token string) bool { return cal.TokenHasScope(token, fakecal.GmailScope) })
 }
 
 // DisallowKeywords makes SELECT announce PERMANENTFLAGS without \*, as a
 // server that stores only the system flags does.
-func (s *IMAPServer) DisallowKeywords(on bool) {
+func (s *Server) DisallowKeywords(on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.noKeywords = on
@@ -258,7 +260,7 @@ func (m Message) Has(flag string) bool {
 }
 
 // Messages returns every mail in INBOX with its flags, in UID order.
-func (s *IMAPServer) Messages() ([]Message, error) {
+func (s *Server) Messages() ([]Message, error) {
 	c, err := imapclient.DialInsecure(s.inspectAddr, nil)
 	if err != nil {
 		return nil, err
@@ -292,7 +294,7 @@ func (s *IMAPServer) Messages() ([]Message, error) {
 }
 
 // WithFlag returns the UIDs of the mails that have flag, in order.
-func (s *IMAPServer) WithFlag(flag string) ([]uint32, error) {
+func (s *Server) WithFlag(flag string) ([]uint32, error) {
 	msgs, err := s.Messages()
 	if err != nil {
 		return nil, err
@@ -306,14 +308,14 @@ func (s *IMAPServer) WithFlag(flag string) ([]uint32, error) {
 	return uids, nil
 }
 
-func (s *IMAPServer) count(name string) {
+func (s *Server) count(name string) {
 	s.mu.Lock()
 	s.commands[name]++
 	s.mu.Unlock()
 }
 
 // take decrements *n and reports whether it was positive.
-func (s *IMAPServer) take(n *int) bool {
+func (s *Server) take(n *int) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if *n <= 0 {
@@ -327,7 +329,7 @@ func (s *IMAPServer) take(n *int) bool {
 // send and can be cut.
 type countingListener struct {
 	net.Listener
-	srv *IMAPServer
+	srv *Server
 }
 
 func (l *countingListener) Accept() (net.Conn, error) {
@@ -345,7 +347,7 @@ func (l *countingListener) Accept() (net.Conn, error) {
 // imapConn is one client connection, above TLS.
 type imapConn struct {
 	net.Conn
-	srv  *IMAPServer
+	srv  *Server
 	cmds commandScanner // only the server's reading goroutine uses it
 
 	mu        sync.Mutex
@@ -472,7 +474,7 @@ func literalSize(line []byte) (int64, bool) {
 // faultySession wraps the memory server's session to inject faults.
 type faultySession struct {
 	imapserver.Session
-	srv  *IMAPServer
+	srv  *Server
 	conn *imapConn
 }
 

@@ -1,4 +1,4 @@
-package fake
+package fakeimap
 
 import (
 	"crypto/tls"
@@ -15,9 +15,9 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 )
 
-func startIMAP(t *testing.T) *IMAPServer {
+func startIMAP(t *testing.T) *Server {
 	t.Helper()
-	srv, err := StartIMAP("u@example.com", "pw")
+	srv, err := Start("u@example.com", "pw")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +25,7 @@ func startIMAP(t *testing.T) *IMAPServer {
 	return srv
 }
 
-func dialIMAP(t *testing.T, srv *IMAPServer) *imapclient.Client {
+func dialIMAP(t *testing.T, srv *Server) *imapclient.Client {
 	t.Helper()
 	c, err := imapclient.DialTLS(srv.Addr, &imapclient.Options{TLSConfig: &tls.Config{RootCAs: srv.CertPool}})
 	if err != nil {

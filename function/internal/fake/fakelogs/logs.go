@@ -1,4 +1,4 @@
-package fake
+package fakelogs
 
 import (
 	"encoding/json"
@@ -11,9 +11,11 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"garoon-calendar-sync/function/internal/fake/internal/awsjson"
 )
 
-// LogsServer is a fake of the part of Amazon CloudWatch Logs' JSON 1.1 API
+// Server is a fake of the part of Amazon CloudWatch Logs' JSON 1.1 API
 // that `garoon-sync doctor` reads: FilterLogEvents over one log group, with
 // startTime/endTime, paging, and the JSON filter patterns
 // `{ $.field = "value" }` joined by `||` (anything else is refused, as an
@@ -21,33 +23,33 @@ import (
 // (BaseEndpoint, or AWS_ENDPOINT_URL_CLOUDWATCH_LOGS) with any static
 // credentials: requests must be SigV4-signed, the signature is not checked.
 // It is safe for concurrent use.
-type LogsServer struct {
+type Server struct {
 	URL string
 
 	srv *http.Server
 
 	mu       sync.Mutex
-	groups   map[string][]LogEvent
+	groups   map[string][]Event
 	deny     bool
 	pageSize int
 	counts   map[string]int
 }
 
-// LogEvent is one stored log event.
-type LogEvent struct {
+// Event is one stored log event.
+type Event struct {
 	Stream  string
 	Time    time.Time
 	Message string
 }
 
-// StartLogs starts the fake on a loopback port with the given (empty) log
+// Start starts the fake on a loopback port with the given (empty) log
 // groups. Close it when done.
-func StartLogs(groups ...string) (*LogsServer, error) {
+func Start(groups ...string) (*Server, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("fake logs: %w", err)
 	}
-	s := &LogsServer{URL: "http://" + ln.Addr().String(), groups: map[string][]LogEvent{}, counts: map[string]int{}, pageSize: 100}
+	s := &Server{URL: "http://" + ln.Addr().String(), groups: map[string][]Event{}, counts: map[string]int{}, pageSize: 100}
 	for _, g := range groups {
 		s.groups[g] = nil
 	}
@@ -57,10 +59,10 @@ func StartLogs(groups ...string) (*LogsServer, error) {
 }
 
 // Close stops the server.
-func (s *LogsServer) Close() error { return s.srv.Close() }
+func (s *Server) Close() error { return s.srv.Close() }
 
 // Put appends an event to the group, creating the group if needed.
-func (s *LogsServer) Put(group string, ev LogEvent) {
+func (s *Server) Put(group string, ev Event) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.groups[group] = append(s.groups[group], ev)
@@ -69,23 +71,23 @@ func (s *LogsServer) Put(group string, ev LogEvent) {
 // Writer returns a writer that stores each Write as one event of the group
 // and stream, timed when written: what a line-per-record logger (slog's
 // JSON handler) produces becomes one event per record, as in Lambda.
-func (s *LogsServer) Writer(group, stream string) *LogsWriter {
-	return &LogsWriter{s: s, group: group, stream: stream}
+func (s *Server) Writer(group, stream string) *Writer {
+	return &Writer{s: s, group: group, stream: stream}
 }
 
-// LogsWriter is the io.Writer of Writer.
-type LogsWriter struct {
-	s             *LogsServer
+// Writer is the io.Writer of Writer.
+type Writer struct {
+	s             *Server
 	group, stream string
 }
 
-func (w *LogsWriter) Write(p []byte) (int, error) {
-	w.s.Put(w.group, LogEvent{Stream: w.stream, Time: time.Now(), Message: strings.TrimRight(string(p), "\n")})
+func (w *Writer) Write(p []byte) (int, error) {
+	w.s.Put(w.group, Event{Stream: w.stream, Time: time.Now(), Message: strings.TrimRight(string(p), "\n")})
 	return len(p), nil
 }
 
 // Deny makes every request fail with AccessDeniedException.
-func (s *LogsServer) Deny(on bool) {
+func (s *Server) Deny(on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.deny = on
@@ -93,7 +95,7 @@ func (s *LogsServer) Deny(on bool) {
 
 // PageSize caps the events per FilterLogEvents answer (default 100), to
 // exercise paging.
-func (s *LogsServer) PageSize(n int) {
+func (s *Server) PageSize(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.pageSize = max(n, 1)
@@ -101,32 +103,32 @@ func (s *LogsServer) PageSize(n int) {
 
 // Count is the number of requests for an operation ("FilterLogEvents"),
 // failed ones included.
-func (s *LogsServer) Count(op string) int {
+func (s *Server) Count(op string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.counts[op]
 }
 
 var (
-	logsTerm    = regexp.MustCompile(`^\$\.([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"([^"]*)"$`)
-	logsPattern = regexp.MustCompile(`^\{(.*)\}$`)
+	filterTerm    = regexp.MustCompile(`^\$\.([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"([^"]*)"$`)
+	filterPattern = regexp.MustCompile(`^\{(.*)\}$`)
 )
 
-// logsFilter compiles the supported subset of filter patterns: "" or
+// compileFilter compiles the supported subset of filter patterns: "" or
 // { $.a = "x" || $.b = "y" }.
-func logsFilter(pattern string) (func(msg string) bool, error) {
+func compileFilter(pattern string) (func(msg string) bool, error) {
 	pattern = strings.TrimSpace(pattern)
 	if pattern == "" {
 		return func(string) bool { return true }, nil
 	}
-	m := logsPattern.FindStringSubmatch(pattern)
+	m := filterPattern.FindStringSubmatch(pattern)
 	if m == nil {
 		return nil, fmt.Errorf("fake logs: unsupported filter pattern %q", pattern)
 	}
 	type term struct{ field, value string }
 	var terms []term
 	for part := range strings.SplitSeq(m[1], "||") {
-		t := logsTerm.FindStringSubmatch(strings.TrimSpace(part))
+		t := filterTerm.FindStringSubmatch(strings.TrimSpace(part))
 		if t == nil {
 			return nil, fmt.Errorf("fake logs: unsupported filter pattern %q", pattern)
 		}
@@ -146,19 +148,19 @@ func logsFilter(pattern string) (func(msg string) bool, error) {
 	}, nil
 }
 
-func (s *LogsServer) serve(w http.ResponseWriter, r *http.Request) {
-	op, ok := awsOperation(w, r, "Logs_20140328.")
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	op, ok := awsjson.Operation(w, r, "Logs_20140328.")
 	if !ok {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.counts[op]++
-	if !awsAllowed(w, r, s.deny, "logs:"+op) {
+	if !awsjson.Allowed(w, r, s.deny, "logs:"+op) {
 		return
 	}
 	if op != "FilterLogEvents" {
-		smError(w, "UnknownOperationException", "fake logs: unsupported operation "+op)
+		awsjson.Error(w, "UnknownOperationException", "fake logs: unsupported operation "+op)
 		return
 	}
 	var in struct {
@@ -170,20 +172,20 @@ func (s *LogsServer) serve(w http.ResponseWriter, r *http.Request) {
 		NextToken     string `json:"nextToken"`
 	}
 	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
-		smError(w, "SerializationException", "fake logs: bad JSON body")
+		awsjson.Error(w, "SerializationException", "fake logs: bad JSON body")
 		return
 	}
 	events, ok := s.groups[in.LogGroupName]
 	if !ok {
-		smError(w, "ResourceNotFoundException", "The specified log group does not exist.")
+		awsjson.Error(w, "ResourceNotFoundException", "The specified log group does not exist.")
 		return
 	}
-	match, err := logsFilter(in.FilterPattern)
+	match, err := compileFilter(in.FilterPattern)
 	if err != nil {
-		smError(w, "InvalidParameterException", err.Error())
+		awsjson.Error(w, "InvalidParameterException", err.Error())
 		return
 	}
-	var hits []LogEvent
+	var hits []Event
 	for _, ev := range events {
 		ms := ev.Time.UnixMilli()
 		if in.StartTime != nil && ms < *in.StartTime || in.EndTime != nil && ms > *in.EndTime || !match(ev.Message) {
@@ -191,12 +193,12 @@ func (s *LogsServer) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		hits = append(hits, ev)
 	}
-	slices.SortStableFunc(hits, func(a, b LogEvent) int { return a.Time.Compare(b.Time) })
+	slices.SortStableFunc(hits, func(a, b Event) int { return a.Time.Compare(b.Time) })
 	offset := 0
 	if in.NextToken != "" {
 		n, err := strconv.Atoi(strings.TrimPrefix(in.NextToken, "o"))
 		if err != nil || n < 0 || n > len(hits) {
-			smError(w, "InvalidParameterException", "The specified nextToken is invalid.")
+			awsjson.Error(w, "InvalidParameterException", "The specified nextToken is invalid.")
 			return
 		}
 		offset = n
@@ -217,5 +219,5 @@ func (s *LogsServer) serve(w http.ResponseWriter, r *http.Request) {
 	if end < len(hits) {
 		res["nextToken"] = "o" + strconv.Itoa(end)
 	}
-	smWrite(w, res)
+	awsjson.Write(w, res)
 }

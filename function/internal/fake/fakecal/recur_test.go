@@ -1,4 +1,4 @@
-package fake
+package fakecal
 
 import (
 	"strings"
@@ -8,7 +8,7 @@ import (
 
 // The expected dates below are read off a printed calendar, not computed.
 func TestRuleOccurrences(t *testing.T) {
-	jst := calZone
+	jst := zone
 	for _, tt := range []struct {
 		rule  string
 		first string // YYYY-MM-DD, the first occurrence (10:00 JST)
@@ -33,7 +33,7 @@ func TestRuleOccurrences(t *testing.T) {
 		// UNTIL before the time of day of the last date excludes it
 		{"FREQ=DAILY;UNTIL=20240102T005959Z", "2024-01-01", "0101"},
 	} {
-		r, err := calParseRecurrence([]string{"RRULE:" + tt.rule})
+		r, err := parseRecurrence([]string{"RRULE:" + tt.rule})
 		if err != nil {
 			t.Errorf("%s: %v", tt.rule, err)
 			continue
@@ -60,7 +60,7 @@ func TestRuleRefusesWhatItDoesNotModel(t *testing.T) {
 		{"RRULE:BYDAY=MO"},
 		{"RRULE:FREQ=MONTHLY;BYDAY=6MO"},
 	} {
-		if _, err := calParseRecurrence(rec); err == nil {
+		if _, err := parseRecurrence(rec); err == nil {
 			t.Errorf("%q accepted", rec)
 		}
 	}
@@ -71,7 +71,7 @@ func TestRuleExpandsInTheEventsZone(t *testing.T) {
 	if err != nil {
 		t.Skip("no tz database:", err)
 	}
-	r, _ := calParseRecurrence([]string{"RRULE:FREQ=WEEKLY;BYDAY=SU;COUNT=2"})
+	r, _ := parseRecurrence([]string{"RRULE:FREQ=WEEKLY;BYDAY=SU;COUNT=2"})
 	// DST starts in New York on 2024-03-10: the wall clock stays 10:00.
 	first := time.Date(2024, 3, 3, 10, 0, 0, 0, ny)
 	occ := r.occurrences(first, time.Hour, time.Time{}, time.Time{})

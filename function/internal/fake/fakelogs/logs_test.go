@@ -1,4 +1,4 @@
-package fake_test
+package fakelogs_test
 
 import (
 	"context"
@@ -12,11 +12,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/smithy-go"
 
-	"garoon-calendar-sync/function/internal/fake"
+	"garoon-calendar-sync/function/internal/fake/fakelogs"
 )
 
 func TestLogsFilterLogEvents(t *testing.T) {
-	srv, err := fake.StartLogs("/aws/lambda/fn")
+	srv, err := fakelogs.Start("/aws/lambda/fn")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,10 +34,10 @@ func TestLogsFilterLogEvents(t *testing.T) {
 		if i == 3 {
 			msg = "sync run failed"
 		}
-		srv.Put("/aws/lambda/fn", fake.LogEvent{Stream: "s", Time: base.Add(time.Duration(i) * time.Minute), Message: fmt.Sprintf(`{"message":%q,"seen":%d}`, msg, i)})
-		srv.Put("/aws/lambda/fn", fake.LogEvent{Stream: "s", Time: base.Add(time.Duration(i) * time.Minute), Message: `{"message":"other"}`})
+		srv.Put("/aws/lambda/fn", fakelogs.Event{Stream: "s", Time: base.Add(time.Duration(i) * time.Minute), Message: fmt.Sprintf(`{"message":%q,"seen":%d}`, msg, i)})
+		srv.Put("/aws/lambda/fn", fakelogs.Event{Stream: "s", Time: base.Add(time.Duration(i) * time.Minute), Message: `{"message":"other"}`})
 	}
-	srv.Put("/aws/lambda/fn", fake.LogEvent{Stream: "s", Time: base, Message: "START RequestId: x"})
+	srv.Put("/aws/lambda/fn", fakelogs.Event{Stream: "s", Time: base, Message: "START RequestId: x"})
 
 	in := &cloudwatchlogs.FilterLogEventsInput{
 		LogGroupName:  aws.String("/aws/lambda/fn"),
@@ -83,7 +83,7 @@ func TestLogsFilterLogEvents(t *testing.T) {
 }
 
 func TestLogsWriterOneEventPerWrite(t *testing.T) {
-	srv, err := fake.StartLogs()
+	srv, err := fakelogs.Start()
 	if err != nil {
 		t.Fatal(err)
 	}

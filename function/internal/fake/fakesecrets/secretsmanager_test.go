@@ -1,4 +1,4 @@
-package fake_test
+package fakesecrets_test
 
 import (
 	"context"
@@ -10,11 +10,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/smithy-go"
 
-	"garoon-calendar-sync/function/internal/fake"
+	"garoon-calendar-sync/function/internal/fake/fakesecrets"
 )
 
 func TestSecretsManagerOperations(t *testing.T) {
-	srv, err := fake.StartSecretsManager(nil)
+	srv, err := fakesecrets.Start(nil)
 	if err != nil {
 		t.Fatal(err)
 	}

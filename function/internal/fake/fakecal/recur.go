@@ -1,4 +1,4 @@
-package fake
+package fakecal
 
 import (
 	"errors"
@@ -7,37 +7,37 @@ import (
 	"time"
 )
 
-// calRule is the part of an RFC 5545 RRULE the fake expands: every rule
+// rrule is the part of an RFC 5545 RRULE the fake expands: every rule
 // Garoon's repeat conditions turn into (daily, weekdays, weekly on days,
 // monthly on the n-th or last weekday, monthly on a day or the month end,
 // yearly on a date), plus INTERVAL and COUNT. Anything else is refused, so a
 // test never passes on a rule the fake silently misreads.
-type calRule struct {
+type rrule struct {
 	freq       string // DAILY, WEEKLY, MONTHLY, YEARLY
 	interval   int
 	count      int // 0: no COUNT
 	until      time.Time
 	untilDate  bool // UNTIL is a DATE: the last day, in the event's zone
 	hasUntil   bool
-	byDay      []calByDay
+	byDay      []weekdayNum
 	byMonthDay []int
 	byMonth    []int
 }
 
-type calByDay struct {
+type weekdayNum struct {
 	nth int // 0: every such weekday; 1..5 or -1..-5 within the month
 	day time.Weekday
 }
 
-var calWeekdays = map[string]time.Weekday{
+var weekdays = map[string]time.Weekday{
 	"SU": time.Sunday, "MO": time.Monday, "TU": time.Tuesday, "WE": time.Wednesday,
 	"TH": time.Thursday, "FR": time.Friday, "SA": time.Saturday,
 }
 
-// calParseRecurrence reads the event's recurrence lines: exactly one RRULE
+// parseRecurrence reads the event's recurrence lines: exactly one RRULE
 // (EXDATE/RDATE are not modelled).
-func calParseRecurrence(lines []string) (calRule, error) {
-	var r calRule
+func parseRecurrence(lines []string) (rrule, error) {
+	var r rrule
 	found := false
 	for _, l := range lines {
 		name, value, ok := strings.Cut(l, ":")
@@ -77,7 +77,7 @@ func calParseRecurrence(lines []string) (calRule, error) {
 					if len(d) < 2 {
 						return r, errors.New("fake calendar: bad BYDAY")
 					}
-					wd, ok := calWeekdays[d[len(d)-2:]]
+					wd, ok := weekdays[d[len(d)-2:]]
 					if !ok {
 						return r, errors.New("fake calendar: bad BYDAY " + d)
 					}
@@ -87,7 +87,7 @@ func calParseRecurrence(lines []string) (calRule, error) {
 							return r, errors.New("fake calendar: bad BYDAY " + d)
 						}
 					}
-					r.byDay = append(r.byDay, calByDay{nth, wd})
+					r.byDay = append(r.byDay, weekdayNum{nth, wd})
 				}
 			case "BYMONTHDAY":
 				for d := range strings.SplitSeq(v, ",") {
@@ -126,19 +126,19 @@ func calParseRecurrence(lines []string) (calRule, error) {
 	return r, nil
 }
 
-// calMaxYears bounds the expansion of a rule without UNTIL or COUNT.
-const calMaxYears = 10
+// maxYears bounds the expansion of a rule without UNTIL or COUNT.
+const maxYears = 10
 
 // occurrences returns the original start of every occurrence that starts
 // before to (and, once from is passed, on or after from - dur, so an
 // occurrence overlapping from is included), in order. first is the event's
 // start in its own time zone: the rule expands in that zone, day by day, at
 // first's wall-clock time, as RFC 5545 §3.3.10 does.
-func (r calRule) occurrences(first time.Time, dur time.Duration, from, to time.Time) []time.Time {
+func (r rrule) occurrences(first time.Time, dur time.Duration, from, to time.Time) []time.Time {
 	loc := first.Location()
 	y, m, d := first.Date()
 	h, mi, s := first.Clock()
-	limit := first.AddDate(calMaxYears, 0, 0)
+	limit := first.AddDate(maxYears, 0, 0)
 	var out []time.Time
 	n := 0
 	for day := time.Date(y, m, d, 0, 0, 0, 0, time.UTC); ; day = day.AddDate(0, 0, 1) {
@@ -166,7 +166,7 @@ func (r calRule) occurrences(first time.Time, dur time.Duration, from, to time.T
 
 // matches reports whether the day (a UTC midnight standing for a civil date)
 // is an occurrence of the rule whose first occurrence is on first's date.
-func (r calRule) matches(first, day time.Time) bool {
+func (r rrule) matches(first, day time.Time) bool {
 	fy, fm, fd := first.Date()
 	start := time.Date(fy, fm, fd, 0, 0, 0, 0, time.UTC)
 	if day.Before(start) {
@@ -179,7 +179,7 @@ func (r calRule) matches(first, day time.Time) bool {
 		}
 		return r.weekdayOK(day)
 	case "WEEKLY":
-		if calWeekIndex(day)-calWeekIndex(start) < 0 || (calWeekIndex(day)-calWeekIndex(start))%r.interval != 0 {
+		if weekIndex(day)-weekIndex(start) < 0 || (weekIndex(day)-weekIndex(start))%r.interval != 0 {
 			return false
 		}
 		if len(r.byDay) == 0 {
@@ -210,7 +210,7 @@ func (r calRule) matches(first, day time.Time) bool {
 	return false
 }
 
-func (r calRule) weekdayOK(day time.Time) bool {
+func (r rrule) weekdayOK(day time.Time) bool {
 	if len(r.byDay) == 0 {
 		return true
 	}
@@ -222,7 +222,7 @@ func (r calRule) weekdayOK(day time.Time) bool {
 	return false
 }
 
-func (r calRule) dayInMonthOK(day, start time.Time) bool {
+func (r rrule) dayInMonthOK(day, start time.Time) bool {
 	last := time.Date(day.Year(), day.Month()+1, 0, 0, 0, 0, 0, time.UTC).Day()
 	switch {
 	case len(r.byDay) > 0:
@@ -249,8 +249,8 @@ func (r calRule) dayInMonthOK(day, start time.Time) bool {
 	return day.Day() == start.Day()
 }
 
-// calWeekIndex numbers weeks starting on Monday (WKST=MO, the default).
-func calWeekIndex(day time.Time) int {
+// weekIndex numbers weeks starting on Monday (WKST=MO, the default).
+func weekIndex(day time.Time) int {
 	days := int(day.Sub(time.Date(1970, 1, 5, 0, 0, 0, 0, time.UTC)).Hours() / 24) // a Monday
 	if days < 0 {
 		return (days - 6) / 7
