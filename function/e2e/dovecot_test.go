@@ -1,17 +1,10 @@
 package e2e
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
 	"io"
-	"math/big"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -28,6 +21,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
+	"garoon-calendar-sync/function/internal/fake/fakeca"
 	"garoon-calendar-sync/function/internal/fake/fakecal"
 )
 
@@ -103,13 +97,16 @@ func startDovecotOAuth(t *testing.T, bin, introspectURL string) *dovecot {
 	}
 	chownAll(t, filepath.Join(dir, "mail"), d.uid, d.gid)
 
-	caPEM, certPEM, keyPEM := newCA(t)
-	must(t, os.WriteFile(filepath.Join(dir, "cert.pem"), certPEM, 0o644))
-	must(t, os.WriteFile(filepath.Join(dir, "key.pem"), keyPEM, 0o600))
+	// A CA for this run and a server certificate it signed: only the CA
+	// goes to the function, through GAROON_SYNC_IMAP_CA_FILE, as a test
+	// server's would.
+	ca, err := fakeca.New("garoon-calendar-sync e2e CA")
+	must(t, err)
+	must(t, os.WriteFile(filepath.Join(dir, "cert.pem"), ca.ServerPEM, 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, "key.pem"), ca.KeyPEM, 0o600))
 	d.caFile = filepath.Join(dir, "ca.pem")
-	must(t, os.WriteFile(d.caFile, caPEM, 0o644))
-	d.pool = x509.NewCertPool()
-	d.pool.AppendCertsFromPEM(caPEM)
+	must(t, os.WriteFile(d.caFile, ca.PEM, 0o644))
+	d.pool = ca.Pool
 
 	// Gmail accepts the app password with or without its spaces; this
 	// server knows it without, as the user's secret may hold either.
@@ -342,38 +339,4 @@ func chownAll(t *testing.T, root string, uid, gid int) {
 		}
 		return os.Lchown(p, uid, gid)
 	}))
-}
-
-// newCA makes a CA for this run and a server certificate for 127.0.0.1 and
-// localhost signed by it (ECDSA P-256). Only the CA goes to the function,
-// through GAROON_SYNC_IMAP_CA_FILE, as a test server's would.
-func newCA(t *testing.T) (caPEM, certPEM, keyPEM []byte) {
-	t.Helper()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	must(t, err)
-	ca := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "garoon-calendar-sync e2e CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
-	must(t, err)
-	ca, err = x509.ParseCertificate(caDER)
-	must(t, err)
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	must(t, err)
-	leaf := &x509.Certificate{
-		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "localhost"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		KeyUsage:    x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames:    []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, leaf, ca, &key.PublicKey, caKey)
-	must(t, err)
-	kb, err := x509.MarshalECPrivateKey(key)
-	must(t, err)
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
-		pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb})
 }

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"encoding/base64"
 	"fmt"
 	"os"
@@ -10,25 +9,14 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
-	"golang.org/x/text/encoding"
-	"golang.org/x/text/encoding/japanese"
+	"garoon-calendar-sync/function/internal/testmail"
 )
 
 // charsets the mails of a run rotate through: the four a Japanese Garoon
-// user can choose, with the transfer encoding Garoon uses for each
-// (docs/garoon-mails.md §2: 7bit for ISO-2022-JP, base64 otherwise).
-var charsets = []struct {
-	name string
-	enc  encoding.Encoding // nil: UTF-8
-	cte  string
-}{
-	{"Shift_JIS", japanese.ShiftJIS, "base64"},
-	{"ISO-2022-JP", japanese.ISO2022JP, "7bit"},
-	{"EUC-JP", japanese.EUCJP, "base64"},
-	{"UTF-8", nil, "base64"},
-}
+// user can choose (testmail writes ISO-2022-JP 7bit and the others base64,
+// as Garoon does).
+var charsets = []string{"Shift_JIS", "ISO-2022-JP", "EUC-JP", "UTF-8"}
 
 var mailSeq int
 
@@ -43,53 +31,18 @@ func notice(t *testing.T, i int, from, tag, title, when string, extra ...string)
 	}
 	body += "メモ　　：\r\n資料①を持参\r\n"
 	subject := "[" + tag + "] 会議:" + title // ASCII colon, as Garoon joins menu and title
-	if cs.name == "ISO-2022-JP" || cs.name == "EUC-JP" {
+	if cs == "ISO-2022-JP" || cs == "EUC-JP" {
 		// Their JIS X 0208 has no circled digits and no 髙: Garoon's
 		// mails in them carry substitutes.
 		body = strings.NewReplacer("①", "(1)", "髙", "高").Replace(body)
-	}
-	encode := func(s string) []byte {
-		if cs.enc == nil {
-			return []byte(s)
-		}
-		b, err := cs.enc.NewEncoder().Bytes([]byte(s))
-		if err != nil {
-			t.Fatalf("encode %s: %v", cs.name, err)
-		}
-		return b
-	}
-	var words []string
-	for s := subject; len(s) > 0; { // encoded-words of at most 25 UTF-8 bytes on folded lines, like Garoon
-		n := min(25, len(s))
-		for n < len(s) && !utf8.RuneStart(s[n]) {
-			n--
-		}
-		words = append(words, "=?"+cs.name+"?B?"+base64.StdEncoding.EncodeToString(encode(s[:n]))+"?=")
-		s = s[n:]
-	}
-	raw := encode(body)
-	var enc bytes.Buffer
-	switch cs.cte {
-	case "base64":
-		s := base64.StdEncoding.EncodeToString(raw)
-		for len(s) > 76 {
-			enc.WriteString(s[:76] + "\r\n")
-			s = s[76:]
-		}
-		enc.WriteString(s + "\r\n")
-	default:
-		enc.Write(raw)
 	}
 	sent := time.Date(2026, 11, 20, 9, 0, 0, 0, time.FixedZone("", 9*3600)).Add(time.Duration(mailSeq) * time.Minute)
 	envelope := from
 	if i := strings.LastIndex(from, "<"); i >= 0 {
 		envelope = strings.Trim(from[i:], "<>")
 	}
-	head := fmt.Sprintf("Return-Path: <%s>\r\nDate: %s\r\nFrom: %s\r\nSubject: %s\r\nMessage-ID: <e2e-%d-%d@mail.example.jp>\r\n"+
-		"X-Mailer: Cybozu(R) Garoon(R) Version 6.0.2\r\nmime-version: 1.0\r\nContent-Type: text/plain; charset=%s\r\n"+
-		"Content-Transfer-Encoding: %s\r\n\r\n",
-		envelope, sent.Format(time.RFC1123Z), from, strings.Join(words, "\r\n "), os.Getpid(), mailSeq, cs.name, cs.cte)
-	return append([]byte(head), enc.Bytes()...)
+	return testmail.Mail{Charset: cs, From: from, Date: sent.Format(time.RFC1123Z), Subject: subject, Body: body, Version: "6.0.2",
+		MessageID: fmt.Sprintf("e2e-%d-%d@mail.example.jp", os.Getpid(), mailSeq), ReturnPath: envelope}.Bytes()
 }
 
 // day is the i-th working slot in December 2026, one hour long.

@@ -1,22 +1,16 @@
 package e2e
 
 import (
-	"encoding/base64"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
-
-	"golang.org/x/text/encoding/japanese"
 
 	"garoon-calendar-sync/function/internal/fake/fakecal"
+	"garoon-calendar-sync/function/internal/testmail"
 )
 
-// garoonMail is a notice exactly as Garoon writes it (docs/garoon-mails.md §2,
-// §3): Date, bare From, Subject in encoded words of at most 25 bytes of
-// text, X-Mailer, lower-case mime-version, no Message-ID; the body in
-// Shift_JIS, base64. lines are the body lines before 予定 (日時, 期間 or
+// garoonMail is a notice exactly as Garoon writes it (testmail): Shift_JIS,
+// no Message-ID. lines are the body lines before 予定 (日時, 期間 or
 // 日時候補).
 func garoonMail(t *testing.T, tag, title string, lines ...string) []byte {
 	t.Helper()
@@ -26,37 +20,9 @@ func garoonMail(t *testing.T, tag, title string, lines ...string) []byte {
 		b.WriteString(l + "\r\n")
 	}
 	b.WriteString("予定　　：会議:" + title + "\r\n参加者　：山田 太郎,佐藤 花子\r\n施設　　：第1会議室\r\nメモ　　：\r\n週次の進捗確認\r\n")
-	sjis := func(s string) []byte {
-		out, err := japanese.ShiftJIS.NewEncoder().Bytes([]byte(s))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return out
-	}
-	var words []string
-	for s := "[" + tag + "] 会議:" + title; s != ""; {
-		n := 0
-		for n < len(s) {
-			_, size := utf8.DecodeRuneInString(s[n:])
-			if n+size > 25 {
-				break
-			}
-			n += size
-		}
-		words = append(words, "=?Shift_JIS?B?"+base64.StdEncoding.EncodeToString(sjis(s[:n]))+"?=")
-		s = s[n:]
-	}
 	sent := time.Date(2026, 11, 25, 9, 0, 0, 0, time.FixedZone("", 9*3600)).Add(time.Duration(mailSeq) * time.Minute)
-	body := base64.StdEncoding.EncodeToString(sjis(b.String()))
-	var folded strings.Builder
-	for len(body) > 76 {
-		folded.WriteString(body[:76] + "\r\n")
-		body = body[76:]
-	}
-	folded.WriteString(body + "\r\n")
-	return fmt.Appendf(nil, "Date: %s\r\nFrom: %s\r\nSubject: %s\r\nX-Mailer: Cybozu(R) Garoon(R) Version 5.15.0\r\n"+
-		"mime-version: 1.0\r\nContent-Type: text/plain; charset=Shift_JIS\r\nContent-Transfer-Encoding: base64\r\n\r\n%s",
-		sent.Format(time.RFC1123Z), garoon, strings.Join(words, "\r\n "), folded.String())
+	return testmail.Mail{Charset: "Shift_JIS", From: garoon, Date: sent.Format(time.RFC1123Z), Subject: "[" + tag + "] 会議:" + title,
+		Body: b.String(), Version: "5.15.0"}.Bytes()
 }
 
 // TestRepeatingStory is a weekly meeting's life in Garoon, one scheduled

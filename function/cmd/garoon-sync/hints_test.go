@@ -14,11 +14,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/smithy-go"
 
-	"garoon-calendar-sync/function/internal/fake/fakesecrets"
 	"garoon-calendar-sync/shared/contract"
 )
 
@@ -298,8 +296,7 @@ func TestHintsForSecretsManager(t *testing.T) {
 		c.Fix != "`make deploy ENV=prod` creates it (or set AWS_REGION to the region it is deployed in)" {
 		t.Errorf("doctor no secret:\n%s", out)
 	}
-	sm := secretsmanager.New(secretsmanager.Options{Region: fakesecrets.Region, BaseEndpoint: aws.String(w.sm.URL),
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "test", "")})
+	sm := w.sm.Client()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	_, err = sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(contract.SecretName("prod"))})

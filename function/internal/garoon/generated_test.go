@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 	_ "time/tzdata" // America/Los_Angeles without a system tz database
+
+	"garoon-calendar-sync/function/internal/testmail"
 )
 
 // The generated table: every language × every date format × every time
@@ -169,7 +171,7 @@ func renderTime(format string, t time.Time) string {
 type genCase struct {
 	name string
 	zone *time.Location
-	mail testMail
+	mail testmail.Mail
 	want Record
 }
 
@@ -205,18 +207,18 @@ func generatedCases(tb testing.TB) []genCase {
 					if typ == "normal" && n%7 == 0 {
 						kind = KindConfirm
 					}
-					c.mail.subject = "[" + lc.tags[kind] + "] " + lc.menuTitle[0] + ":" + lc.menuTitle[1]
+					c.mail.Subject = "[" + lc.tags[kind] + "] " + lc.menuTitle[0] + ":" + lc.menuTitle[1]
 					c.want.Kind, c.want.Action = kind, ActionUpsert
 					if kind == KindDelete {
 						c.want.Action = ActionDelete
 					}
-					c.mail.charset = lc.charsets[n%len(lc.charsets)]
+					c.mail.Charset = lc.charsets[n%len(lc.charsets)]
 					// The Date header: a week before the appointment, so that a
 					// year-less date has one nearest year.
 					sent := c.sent.Add(-7 * 24 * time.Hour)
-					c.mail.date = sent.Format(time.RFC1123Z)
+					c.mail.Date = sent.Format(time.RFC1123Z)
 					if yearless && c.sent.Month() == time.January {
-						c.mail.date = sent.Add(-20 * 24 * time.Hour).Format(time.RFC1123Z) // across New Year
+						c.mail.Date = sent.Add(-20 * 24 * time.Hour).Format(time.RFC1123Z) // across New Year
 					}
 					out = append(out, c.genCase)
 				}
@@ -386,7 +388,7 @@ func (lc *locale) build(tb testing.TB, typ, df, tf string, loc *time.Location, n
 		body += fill(lc.files, "files", "a.pdf,b c.xlsx")
 		w.Attachments = []string{"a.pdf", "b c.xlsx"}
 	}
-	b.mail = testMail{body: body}
+	b.mail = testmail.Mail{Body: body}
 	b.want = w
 	return b
 }
@@ -396,15 +398,15 @@ func TestGeneratedMails(t *testing.T) {
 	perLang := map[string]int{}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			raw := c.mail.bytes(t)
+			raw := c.mail.Bytes()
 			n, err := Parse(raw, Options{Zone: c.zone})
 			if err != nil {
-				t.Fatalf("%v\n%s", err, c.mail.body)
+				t.Fatalf("%v\n%s", err, c.mail.Body)
 			}
 			got, _ := json.Marshal(n.Record())
 			want, _ := json.Marshal(c.want)
 			if string(got) != string(want) {
-				t.Errorf("charset %s, zone %s\n%s\n got %s\nwant %s", c.mail.charset, c.zone, c.mail.body, got, want)
+				t.Errorf("charset %s, zone %s\n%s\n got %s\nwant %s", c.mail.Charset, c.zone, c.mail.Body, got, want)
 			}
 		})
 		perLang[c.want.Language]++

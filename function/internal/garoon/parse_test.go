@@ -409,10 +409,10 @@ func corpus(tb testing.TB) [][]byte {
 		out = append(out, b)
 	}
 	for _, c := range generatedCases(tb) {
-		out = append(out, c.mail.bytes(tb))
+		out = append(out, c.mail.Bytes())
 	}
 	for _, f := range flows {
-		out = append(out, f.mail.bytes(tb))
+		out = append(out, f.mail.Bytes())
 	}
 	return out
 }

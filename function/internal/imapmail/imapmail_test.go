@@ -3,16 +3,12 @@ package imapmail
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
-	"math/big"
 	"net"
 	"os"
 	"path/filepath"
@@ -23,6 +19,7 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 
+	"garoon-calendar-sync/function/internal/fake/fakeca"
 	"garoon-calendar-sync/function/internal/fake/fakeimap"
 	"garoon-calendar-sync/function/internal/syncer"
 	"garoon-calendar-sync/shared/contract"
@@ -434,7 +431,11 @@ func silentServer(t *testing.T, tlsCfg *tls.Config) string {
 func TestDeadlineHonoured(t *testing.T) {
 	const deadline = 300 * time.Millisecond
 	const slack = 500 * time.Millisecond
-	cert, pool := testCert(t)
+	ca, err := fakeca.New("imapmail test CA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, pool := ca.Server, ca.Pool
 	srv, cfg := start(t)
 	appendAll(t, srv, mail(garoon, 1))
 	for _, tc := range []struct {
@@ -487,32 +488,6 @@ func TestDeadlineHonoured(t *testing.T) {
 			t.Fatalf("err = %v", err)
 		}
 	})
-}
-
-// testCert is a self-signed certificate for 127.0.0.1 and a pool that
-// trusts it.
-func testCert(t *testing.T) (tls.Certificate, *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, pool
 }
 
 func TestDroppedMidFetch(t *testing.T) {

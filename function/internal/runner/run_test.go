@@ -3,7 +3,6 @@ package runner
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +18,7 @@ import (
 	"garoon-calendar-sync/function/internal/imapmail"
 	"garoon-calendar-sync/function/internal/secret"
 	"garoon-calendar-sync/function/internal/syncer"
+	"garoon-calendar-sync/function/internal/testmail"
 	"garoon-calendar-sync/shared/contract"
 )
 
@@ -75,11 +75,9 @@ func (r *rig) deliver(tag, title, when string) {
 	r.t.Helper()
 	r.seq++
 	body := "日時　　：" + when + "\r\n予定　　：会議:" + title + "\r\n参加者　：山田 太郎\r\nメモ　　：\r\n"
-	raw := fmt.Sprintf("Date: Mon, 01 Jan 2024 09:%02d:%02d +0900\r\nFrom: no-reply@cybozu.com\r\nSubject: =?UTF-8?B?%s?=\r\n"+
-		"Message-ID: <m%d@test>\r\nX-Mailer: Cybozu(R) Garoon(R) Version 6.0.2\r\nContent-Type: text/plain; charset=UTF-8\r\n"+
-		"Content-Transfer-Encoding: base64\r\n\r\n%s\r\n", r.seq/60%60, r.seq%60,
-		base64.StdEncoding.EncodeToString([]byte("["+tag+"] 会議:"+title)), r.seq, base64.StdEncoding.EncodeToString([]byte(body)))
-	if err := r.imap.Append([]byte(raw), time.Now()); err != nil {
+	raw := testmail.Mail{Date: fmt.Sprintf("Mon, 01 Jan 2024 09:%02d:%02d +0900", r.seq/60%60, r.seq%60),
+		Subject: "[" + tag + "] 会議:" + title, Body: body, MessageID: fmt.Sprintf("m%d@test", r.seq), Version: "6.0.2"}.Bytes()
+	if err := r.imap.Append(raw, time.Now()); err != nil {
 		r.t.Fatal(err)
 	}
 }

@@ -6,10 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-
 	"garoon-calendar-sync/function/internal/fake/fakesecrets"
 )
 
@@ -22,11 +18,7 @@ func TestCached(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	client := secretsmanager.New(secretsmanager.Options{
-		Region:       "ap-northeast-1",
-		BaseEndpoint: aws.String(srv.URL),
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "test-secret-key", ""),
-	})
+	client := srv.Client()
 	now := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
 	src := Cached(SecretsManager(client, "s"), 5*time.Minute)
 	src.(*cached).now = func() time.Time { return now }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/smithy-go"
 
@@ -66,17 +65,9 @@ func startSM(t *testing.T, secrets map[string]string) *fakesecrets.Server {
 	return srv
 }
 
-func smClient(srv *fakesecrets.Server) *secretsmanager.Client {
-	return secretsmanager.New(secretsmanager.Options{
-		Region:       "ap-northeast-1",
-		BaseEndpoint: aws.String(srv.URL),
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "test-secret-key", ""),
-	})
-}
-
 func TestSecretsManager(t *testing.T) {
 	srv := startSM(t, map[string]string{secretName: full})
-	client := smClient(srv)
+	client := srv.Client()
 
 	for _, id := range []string{secretName, srv.ARN(secretName)} {
 		got, err := secret.SecretsManager(client, id).Load(ctxT(t))
@@ -97,7 +88,7 @@ func TestSecretsManagerErrors(t *testing.T) {
 		"incomplete": `{"gmail_address":"taro@example.com","gmail_password":"hunter2-secret"}`,
 	})
 	srv.SetBinary("binary", []byte(full))
-	client := smClient(srv)
+	client := srv.Client()
 	load := func(id string) error {
 		_, err := secret.SecretsManager(client, id).Load(ctxT(t))
 		return err

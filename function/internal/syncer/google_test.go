@@ -13,7 +13,6 @@ package syncer_test
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -22,11 +21,11 @@ import (
 	"sync"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"garoon-calendar-sync/function/internal/fake/fakecal"
 	"garoon-calendar-sync/function/internal/gcal"
 	"garoon-calendar-sync/function/internal/syncer"
+	"garoon-calendar-sync/function/internal/testmail"
 )
 
 var jst = time.FixedZone("JST", 9*3600)
@@ -116,37 +115,10 @@ func (w *world) mail(tag, title string, lines ...string) {
 	b.WriteString("メモ　　：\r\n")
 	b.WriteString("定例の打合せです\r\n")
 	w.sent = w.sent.Add(time.Minute)
-	raw := "Date: " + w.sent.Format(time.RFC1123Z) + "\r\n" +
-		"From: no-reply@cybozu.com\r\n" +
-		"Subject: " + encodeSubject("["+tag+"] 会議:"+title) + "\r\n" +
-		"X-Mailer: Cybozu(R) Garoon(R) Version 5.15.0\r\n" +
-		"mime-version: 1.0\r\n" +
-		"Content-Type: text/plain; charset=UTF-8\r\n" +
-		"Content-Transfer-Encoding: base64\r\n\r\n" +
-		base64.StdEncoding.EncodeToString([]byte(b.String())) + "\r\n"
+	raw := testmail.Mail{Date: w.sent.Format(time.RFC1123Z), Subject: "[" + tag + "] 会議:" + title, Body: b.String(), Version: "5.15.0"}.Bytes()
 	w.box.mu.Lock()
 	defer w.box.mu.Unlock()
-	w.box.mails = append(w.box.mails, syncer.Mail{UID: uint32(len(w.box.mails) + 1), Raw: []byte(raw), Received: w.sent})
-}
-
-// encodeSubject writes the subject as Garoon does (docs/garoon-mails.md §2):
-// base64 encoded words of at most 25 bytes of text each, whole characters,
-// on CRLF-space continuation lines.
-func encodeSubject(s string) string {
-	var words []string
-	for s != "" {
-		n := 0
-		for n < len(s) {
-			_, size := utf8.DecodeRuneInString(s[n:])
-			if n+size > 25 {
-				break
-			}
-			n += size
-		}
-		words = append(words, "=?UTF-8?B?"+base64.StdEncoding.EncodeToString([]byte(s[:n]))+"?=")
-		s = s[n:]
-	}
-	return strings.Join(words, "\r\n ")
+	w.box.mails = append(w.box.mails, syncer.Mail{UID: uint32(len(w.box.mails) + 1), Raw: raw, Received: w.sent})
 }
 
 func (w *world) run(mod ...func(*syncer.Config)) *syncer.Report {

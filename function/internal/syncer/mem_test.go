@@ -2,7 +2,6 @@ package syncer
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"slices"
 	"sort"
@@ -10,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"garoon-calendar-sync/function/internal/testmail"
 )
 
 // memMailbox and memCalendar are in-memory ports for engine tests. The
@@ -261,16 +262,8 @@ func garoonMail(id, tag, title, when string, sent time.Time, extra ...string) st
 		body += l + "\r\n"
 	}
 	body += "メモ　　：\r\n資料を持参\r\n"
-	subject := "=?UTF-8?B?" + base64.StdEncoding.EncodeToString([]byte("["+tag+"] 会議："+title)) + "?="
-	return "Date: " + sent.In(jst).Format(time.RFC1123Z) + "\r\n" +
-		"From: no-reply@cybozu.com\r\n" +
-		"Subject: " + subject + "\r\n" +
-		"Message-ID: <" + id + "@garoon.test>\r\n" +
-		"X-Mailer: Cybozu(R) Garoon(R) Version 6.0.2\r\n" +
-		"MIME-Version: 1.0\r\n" +
-		"Content-Type: text/plain; charset=UTF-8\r\n" +
-		"Content-Transfer-Encoding: base64\r\n\r\n" +
-		base64.StdEncoding.EncodeToString([]byte(body)) + "\r\n"
+	return string(testmail.Mail{Date: sent.In(jst).Format(time.RFC1123Z), Subject: "[" + tag + "] 会議：" + title, Body: body,
+		MessageID: id + "@garoon.test", Version: "6.0.2"}.Bytes())
 }
 
 // harness wires an engine to in-memory ports with a fixed clock.

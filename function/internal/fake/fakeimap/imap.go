@@ -3,19 +3,12 @@ package fakeimap
 import (
 	"bytes"
 	"cmp"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
-	"fmt"
 	"io"
 	"log"
 	"maps"
-	"math/big"
 	"net"
 	"os"
 	"path/filepath"
@@ -31,6 +24,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 	"github.com/emersion/go-sasl"
 
+	"garoon-calendar-sync/function/internal/fake/fakeca"
 	"garoon-calendar-sync/function/internal/fake/fakecal"
 )
 
@@ -72,14 +66,12 @@ type Server struct {
 
 // Start starts a server with one user whose INBOX is empty.
 func Start(user, pass string) (*Server, error) {
-	cert, caPEM, err := selfSigned()
+	ca, err := fakeca.New("garoon-sync fake IMAP")
 	if err != nil {
 		return nil, err
 	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(caPEM)
 	s := &Server{
-		CAPEM: caPEM, CertPool: pool, user: user, pass: pass,
+		CAPEM: ca.PEM, CertPool: ca.Pool, user: user, pass: pass,
 		closed:   make(chan struct{}),
 		commands: map[string]int{},
 		conns:    map[*imapConn]struct{}{},
@@ -111,7 +103,7 @@ func Start(user, pass string) (*Server, error) {
 		tcp.Close()
 		return nil, err
 	}
-	ln := tls.NewListener(tcp, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	ln := tls.NewListener(tcp, &tls.Config{Certificates: []tls.Certificate{ca.Server}, MinVersion: tls.VersionTLS12})
 	s.Addr, s.inspectAddr = tcp.Addr().String(), inspect.Addr().String()
 	go s.srv.Serve(&countingListener{Listener: ln, srv: s}) //nolint:errcheck // ends with Close
 	go s.srv.Serve(inspect)                                 //nolint:errcheck // ends with Close
@@ -585,33 +577,4 @@ func (f *faultySession) Store(w *imapserver.FetchWriter, numSet imap.NumSet, fla
 		return &imap.Error{Type: imap.StatusResponseTypeNo, Text: "keywords are not supported"}
 	}
 	return f.Session.Store(w, numSet, flags, options)
-}
-
-// selfSigned makes an ECDSA certificate for 127.0.0.1 and localhost.
-func selfSigned() (tls.Certificate, []byte, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return tls.Certificate{}, nil, err
-	}
-	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
-	if err != nil {
-		return tls.Certificate{}, nil, err
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: "garoon-sync fake IMAP"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(7 * 24 * time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames:              []string{"localhost"},
-		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return tls.Certificate{}, nil, fmt.Errorf("fake IMAP certificate: %w", err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), nil
 }

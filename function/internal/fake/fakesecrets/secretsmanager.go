@@ -9,6 +9,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
 	"garoon-calendar-sync/function/internal/fake/internal/awsjson"
 )
 
@@ -66,6 +70,17 @@ func Start(secrets map[string]string) (*Server, error) {
 
 // Close stops the server.
 func (s *Server) Close() error { return s.srv.Close() }
+
+// Client is an aws-sdk-go-v2 client for the fake: URL as its endpoint,
+// Region, and static credentials (the fake checks that a request is
+// signed, not by whom).
+func (s *Server) Client() *secretsmanager.Client {
+	return secretsmanager.New(secretsmanager.Options{
+		Region:       Region,
+		BaseEndpoint: aws.String(s.URL),
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "test-secret-key", ""),
+	})
+}
 
 // Set stores value as the current SecretString of the secret, creating it
 // if needed.

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/smithy-go"
 
@@ -19,11 +18,7 @@ func TestSecretsManagerOperations(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	client := secretsmanager.New(secretsmanager.Options{
-		Region:       "ap-northeast-1",
-		BaseEndpoint: aws.String(srv.URL),
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "test-secret-key", ""),
-	})
+	client := srv.Client()
 	ctx := context.Background()
 	errCode := func(err error) string {
 		var api smithy.APIError
