@@ -40,7 +40,7 @@ demo-serve: demo-cli ## the demo, then its fakes keep running until Ctrl-C: try 
 
 .PHONY: test
 test: fmt-check vet staticcheck actionlint ## everything CI runs: gofmt, vet, staticcheck, actionlint, all tests (incl. end-to-end)
-	go test -count=1 work
+	go test -race -count=1 work
 
 .PHONY: fmt-check
 fmt-check:
