@@ -48,72 +48,8 @@ func parseRecurrence(lines []string) (rrule, error) {
 		r.interval = 1
 		for part := range strings.SplitSeq(value, ";") {
 			k, v, _ := strings.Cut(part, "=")
-			var err error
-			switch k {
-			case "FREQ":
-				switch v {
-				case "DAILY", "WEEKLY", "MONTHLY", "YEARLY":
-					r.freq = v
-				default:
-					return r, errors.New("fake calendar: unsupported FREQ " + v)
-				}
-			case "INTERVAL":
-				r.interval, err = strconv.Atoi(v)
-				if err == nil && r.interval < 1 {
-					err = errors.New("bad INTERVAL")
-				}
-			case "COUNT":
-				r.count, err = strconv.Atoi(v)
-			case "UNTIL":
-				r.hasUntil = true
-				if len(v) == 8 {
-					r.untilDate = true
-					r.until, err = time.Parse("20060102", v)
-				} else {
-					r.until, err = time.Parse("20060102T150405Z", v)
-				}
-			case "BYDAY":
-				for d := range strings.SplitSeq(v, ",") {
-					if len(d) < 2 {
-						return r, errors.New("fake calendar: bad BYDAY")
-					}
-					wd, ok := weekdays[d[len(d)-2:]]
-					if !ok {
-						return r, errors.New("fake calendar: bad BYDAY " + d)
-					}
-					nth := 0
-					if n := d[:len(d)-2]; n != "" {
-						if nth, err = strconv.Atoi(strings.TrimPrefix(n, "+")); err != nil || nth == 0 || nth < -5 || nth > 5 {
-							return r, errors.New("fake calendar: bad BYDAY " + d)
-						}
-					}
-					r.byDay = append(r.byDay, weekdayNum{nth, wd})
-				}
-			case "BYMONTHDAY":
-				for d := range strings.SplitSeq(v, ",") {
-					n, err := strconv.Atoi(d)
-					if err != nil || n == 0 || n < -31 || n > 31 {
-						return r, errors.New("fake calendar: bad BYMONTHDAY " + d)
-					}
-					r.byMonthDay = append(r.byMonthDay, n)
-				}
-			case "BYMONTH":
-				for d := range strings.SplitSeq(v, ",") {
-					n, err := strconv.Atoi(d)
-					if err != nil || n < 1 || n > 12 {
-						return r, errors.New("fake calendar: bad BYMONTH " + d)
-					}
-					r.byMonth = append(r.byMonth, n)
-				}
-			case "WKST":
-				if v != "MO" {
-					return r, errors.New("fake calendar: only WKST=MO is supported")
-				}
-			default:
-				return r, errors.New("fake calendar: unsupported RRULE part " + k)
-			}
-			if err != nil {
-				return r, errors.New("fake calendar: bad " + k)
+			if err := r.set(k, v); err != nil {
+				return r, err
 			}
 		}
 		if r.freq == "" {
@@ -124,6 +60,92 @@ func parseRecurrence(lines []string) (rrule, error) {
 		return r, errors.New("fake calendar: no RRULE")
 	}
 	return r, nil
+}
+
+// set reads one part of an RRULE, k=v.
+func (r *rrule) set(k, v string) error {
+	var err error
+	switch k {
+	case "FREQ":
+		switch v {
+		case "DAILY", "WEEKLY", "MONTHLY", "YEARLY":
+			r.freq = v
+		default:
+			return errors.New("fake calendar: unsupported FREQ " + v)
+		}
+	case "INTERVAL":
+		r.interval, err = strconv.Atoi(v)
+		if err == nil && r.interval < 1 {
+			err = errors.New("bad INTERVAL")
+		}
+	case "COUNT":
+		r.count, err = strconv.Atoi(v)
+	case "UNTIL":
+		r.hasUntil = true
+		if len(v) == 8 {
+			r.untilDate = true
+			r.until, err = time.Parse("20060102", v)
+		} else {
+			r.until, err = time.Parse("20060102T150405Z", v)
+		}
+	case "BYDAY":
+		r.byDay, err = parseByDay(v)
+		return err
+	case "BYMONTHDAY":
+		r.byMonthDay, err = intList(k, v, -31, 31)
+		return err
+	case "BYMONTH":
+		r.byMonth, err = intList(k, v, 1, 12)
+		return err
+	case "WKST":
+		if v != "MO" {
+			return errors.New("fake calendar: only WKST=MO is supported")
+		}
+	default:
+		return errors.New("fake calendar: unsupported RRULE part " + k)
+	}
+	if err != nil {
+		return errors.New("fake calendar: bad " + k)
+	}
+	return nil
+}
+
+// parseByDay reads BYDAY: weekdays, each with an optional ordinal within
+// the month (1 to 5 or -1 to -5).
+func parseByDay(v string) ([]weekdayNum, error) {
+	var out []weekdayNum
+	for d := range strings.SplitSeq(v, ",") {
+		if len(d) < 2 {
+			return out, errors.New("fake calendar: bad BYDAY")
+		}
+		wd, ok := weekdays[d[len(d)-2:]]
+		if !ok {
+			return out, errors.New("fake calendar: bad BYDAY " + d)
+		}
+		nth := 0
+		if n := d[:len(d)-2]; n != "" {
+			var err error
+			if nth, err = strconv.Atoi(strings.TrimPrefix(n, "+")); err != nil || nth == 0 || nth < -5 || nth > 5 {
+				return out, errors.New("fake calendar: bad BYDAY " + d)
+			}
+		}
+		out = append(out, weekdayNum{nth, wd})
+	}
+	return out, nil
+}
+
+// intList reads a comma-separated list of non-zero integers from lo to hi
+// (BYMONTHDAY, BYMONTH).
+func intList(k, v string, lo, hi int) ([]int, error) {
+	var out []int
+	for d := range strings.SplitSeq(v, ",") {
+		n, err := strconv.Atoi(d)
+		if err != nil || n == 0 || n < lo || n > hi {
+			return out, errors.New("fake calendar: bad " + k + " " + d)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 // maxYears bounds the expansion of a rule without UNTIL or COUNT.
