@@ -254,6 +254,34 @@ func TestCalendarFaults(t *testing.T) {
 	}
 }
 
+// instanceIDs is events.instances of a series as "suffix@MM-DDTHH:MM" of
+// each instance, checking each names its series and original start.
+func (c *calendarClient) instanceIDs(series, query string) string {
+	c.t.Helper()
+	status, body := c.do("GET", "calendars/primary/events/"+series+"/instances?"+query, "")
+	if status != 200 {
+		c.t.Fatalf("instances: %d %s", status, body)
+	}
+	var res struct {
+		Items []struct {
+			ID, Status, RecurringEventID string
+			OriginalStartTime            struct{ DateTime string }
+			Start                        struct{ DateTime string }
+		}
+	}
+	if err := json.Unmarshal([]byte(body), &res); err != nil {
+		c.t.Fatal(err)
+	}
+	var out []string
+	for _, it := range res.Items {
+		if it.RecurringEventID != series || it.OriginalStartTime.DateTime == "" {
+			c.t.Errorf("instance %+v", it)
+		}
+		out = append(out, strings.TrimPrefix(it.ID, series+"_")+"@"+it.Start.DateTime[5:16])
+	}
+	return strings.Join(out, " ")
+}
+
 func TestCalendarInstancesAndExceptions(t *testing.T) {
 	c := newCalendarClient(t)
 	// Weekly on Monday 10:00-11:00 JST, Jan 8 to Jan 29 2024: four instances.
@@ -264,31 +292,7 @@ func TestCalendarInstancesAndExceptions(t *testing.T) {
 		"extendedProperties":{"private":{"garoonSync":"1","mine":"x"}}}`); err != nil {
 		t.Fatal(err)
 	}
-	ids := func(query string) string {
-		t.Helper()
-		status, body := c.do("GET", "calendars/primary/events/series9/instances?"+query, "")
-		if status != 200 {
-			t.Fatalf("instances: %d %s", status, body)
-		}
-		var res struct {
-			Items []struct {
-				ID, Status, RecurringEventID string
-				OriginalStartTime            struct{ DateTime string }
-				Start                        struct{ DateTime string }
-			}
-		}
-		if err := json.Unmarshal([]byte(body), &res); err != nil {
-			t.Fatal(err)
-		}
-		var out []string
-		for _, it := range res.Items {
-			if it.RecurringEventID != "series9" || it.OriginalStartTime.DateTime == "" {
-				t.Errorf("instance %+v", it)
-			}
-			out = append(out, strings.TrimPrefix(it.ID, "series9_")+"@"+it.Start.DateTime[5:16])
-		}
-		return strings.Join(out, " ")
-	}
+	ids := func(query string) string { return c.instanceIDs("series9", query) }
 	if got, want := ids(""), "20240108T010000Z@01-08T10:00 20240115T010000Z@01-15T10:00 20240122T010000Z@01-22T10:00 20240129T010000Z@01-29T10:00"; got != want {
 		t.Errorf("instances:\n got  %s\n want %s", got, want)
 	}
