@@ -87,7 +87,8 @@ type Config struct {
 }
 
 // ErrTooManyDeletes is returned when a run would delete more events than the
-// guard allows.
+// guard allows. It says what happened; the caller names the way out (a
+// higher limit for one run: runner.Fix, the CLI's hint).
 var ErrTooManyDeletes = errors.New("too many deletes in one run")
 
 // Engine applies notices from a mailbox to a calendar.
@@ -161,8 +162,7 @@ func (e *Engine) Run(ctx context.Context) (*Report, error) {
 	})
 
 	if deletes := countDeletes(items); e.cfg.MaxDeletes >= 0 && deletes > e.cfg.MaxDeletes {
-		err := fmt.Errorf("%w: %d delete notices, the limit is %d; nothing was changed. "+
-			"If the deletes are real, run once with a higher limit (GAROON_SYNC_MAX_DELETES or --max-deletes)",
+		err := fmt.Errorf("%w: %d delete notices, the limit is %d; nothing was changed",
 			ErrTooManyDeletes, deletes, e.cfg.MaxDeletes)
 		for _, it := range items {
 			rep.add(it.step(OpDefer, "", "mass-delete guard"))
