@@ -40,6 +40,7 @@ const (
 	// function has 128 MB, and anyone can send a large mail with the Garoon
 	// sender's From. A Garoon notice is a few kilobytes.
 	DefaultMaxBytes = 24 << 20
+
 	dialTimeout   = 30 * time.Second
 	logoutTimeout = 5 * time.Second
 )
