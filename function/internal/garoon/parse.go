@@ -22,7 +22,7 @@ var cybozuSenders = [...]string{"no-reply@cybozu.com", "no-reply@cybozu.cn"}
 func Parse(raw []byte, opt Options) (*Notice, error) {
 	loc := opt.Zone
 	if loc == nil {
-		loc = DefaultZone
+		loc = JST
 	}
 	if len(raw) > MaxMailBytes {
 		return nil, fmt.Errorf("garoon: mail is %d bytes; the parser reads at most %d MB, far more than a notice", len(raw), MaxMailBytes>>20)

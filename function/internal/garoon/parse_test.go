@@ -37,7 +37,7 @@ func TestExamples(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			zone := DefaultZone
+			zone := JST
 			if args, _ := want["args"].([]any); len(args) == 2 && args[0] == "--time-zone" {
 				if zone, err = time.LoadLocation(args[1].(string)); err != nil {
 					t.Fatal(err)
