@@ -85,9 +85,11 @@ func (s Summary) Log(ctx context.Context, log *slog.Logger) {
 		log.WarnContext(ctx, SummarySkippedMessage, "not_run", s.NotRun, "fix", s.Fix)
 		return
 	}
-	attrs := []any{"seen", s.Seen, "created", s.Created, "updated", s.Updated, "deleted", s.Deleted,
-		"skipped", s.Skipped, "ignored", s.Ignored, "deferred", s.Deferred, "failed", s.Failed,
-		"attention", s.Attention, "duration_ms", s.DurationMS}
+	var attrs []any
+	for _, c := range s.List() {
+		attrs = append(attrs, c.Key, c.N)
+	}
+	attrs = append(attrs, "duration_ms", s.DurationMS)
 	if s.Error == "" {
 		log.InfoContext(ctx, SummaryMessage, attrs...)
 		return
