@@ -134,6 +134,14 @@ func (r *Report) add(st Step) {
 	}
 }
 
+// deferAll reports the items as deferred: left unmarked for the next run,
+// for the reason why.
+func (r *Report) deferAll(items []item, why string) {
+	for _, it := range items {
+		r.add(it.step(OpDefer, "", why))
+	}
+}
+
 func (r *Report) firstFailure() string {
 	for _, st := range r.Steps {
 		if st.Op == OpFail {
