@@ -174,6 +174,8 @@ func (p secretPlace) fixRun(err error, gmailOAuth bool) string {
 		return p.fixInvalidGrant(gmailOAuth)
 	case errors.Is(err, imapmail.ErrAuth):
 		return p.fixGmailLogin()
+	case errors.Is(err, syncer.ErrTooManyDeletes):
+		return "check the deletes with `garoon-sync run " + p.selector() + " --dry-run --max-deletes -1`; if they are real, run once with a higher limit (--max-deletes N, or " + contract.EnvMaxDeletes + ")"
 	case p.file != "":
 		return "`garoon-sync doctor --secret-file " + shellWord(p.file) + "` finds what is wrong"
 	case p.env != "":

@@ -181,6 +181,11 @@ func summary(rep *syncer.Report) string {
 	if rep.DryRun {
 		verb = " (dry run: nothing was changed)"
 	}
-	return fmt.Sprintf("%d mails: %d created, %d updated, %d deleted, %d unchanged, %d ignored, %d deferred, %d failed%s",
-		rep.Seen, rep.Created, rep.Updated, rep.Deleted, rep.Skipped, rep.Ignored, rep.Deferred, rep.Failed, verb)
+	var counts []string // all but attention: doctor lists the events to check
+	for _, c := range rep.List()[1:] {
+		if c.Key != "attention" {
+			counts = append(counts, fmt.Sprintf("%d %s", c.N, c.Word))
+		}
+	}
+	return fmt.Sprintf("%d mails: %s%s", rep.Seen, strings.Join(counts, ", "), verb)
 }
