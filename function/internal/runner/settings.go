@@ -23,7 +23,10 @@ type Settings struct {
 	TokenURL         string
 	Lookback         time.Duration
 	MaxDeletes       int
-	LogLevel         slog.Level
+	// LogLevel is the level of the function's log lines (LambdaLogger):
+	// info by default; debug adds the IMAP steps with their timings and
+	// the notices' titles (personal data: not at info).
+	LogLevel slog.Level
 }
 
 // SettingsFromEnv reads Settings with getenv (os.Getenv in production). A
