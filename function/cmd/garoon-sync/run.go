@@ -139,23 +139,23 @@ func secretFlags(env, secretFile string) map[string]string {
 	return over
 }
 
-// runOnce loads settings and credentials the way the Lambda does and runs.
-// fix is the next step when it failed.
+// runOnce runs one sync with the Lambda's wiring (runner.Runner), settings
+// and secret read from getenv. fix is the next step when it failed: for the
+// secret when it could not be loaded, else for the run.
 func runOnce(ctx context.Context, getenv func(string) string, opt runner.Options) (rep *syncer.Report, fix string, err error) {
 	s, err := runner.SettingsFromEnv(getenv)
 	if err != nil {
 		return nil, "", err
 	}
-	creds, place, err := loadSecret(ctx, getenv)
+	src, place, err := secretSource(ctx, getenv)
 	if err != nil {
 		return nil, place.fixLoad(err), err
 	}
-	cal, err := runner.NewCalendar(s, creds, opt.Logger)
-	if err != nil {
-		return nil, "", err
+	_, rep, err = runner.New(s, src, opt).Run(ctx)
+	if errors.Is(err, runner.ErrSecret) {
+		return nil, place.fixLoad(err), err
 	}
-	rep, err = runner.Run(ctx, s, creds, cal, opt)
-	return rep, place.fixRun(err, creds.GmailOAuth()), err
+	return rep, place.fixRun(err, runner.GmailOverOAuth(err)), err
 }
 
 func overlayEnv(base func(string) string, over map[string]string) func(string) string {
