@@ -96,7 +96,9 @@ func (r *rig) run() (*syncer.Report, error) {
 // fixedSecret is a secret.Source that always loads the same credentials.
 type fixedSecret secret.Credentials
 
-func (f fixedSecret) Load(context.Context) (secret.Credentials, error) { return secret.Credentials(f), nil }
+func (f fixedSecret) Load(context.Context) (secret.Credentials, error) {
+	return secret.Credentials(f), nil
+}
 
 func (r *rig) mustRun() *syncer.Report {
 	r.t.Helper()
