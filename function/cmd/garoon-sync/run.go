@@ -36,8 +36,10 @@ Examples:
 Flags:
 `
 
-// optionalInt is an int flag that may be left unset: --max-deletes has no
-// default of its own (the environment's or the engine's applies).
+// optionalInt is an int flag that records whether it was given, so "unset"
+// needs no sentinel value: --max-deletes has no default of its own (the
+// environment's or the engine's applies; runner.Options.MaxDeletes nil),
+// and every number it takes, -1 included, means what it says.
 type optionalInt struct {
 	n   int
 	set bool
