@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -199,4 +200,13 @@ func summary(rep *syncer.Report) string {
 	}
 	return fmt.Sprintf("%d mails: %d created, %d updated, %d deleted, %d unchanged, %d ignored, %d deferred, %d failed%s",
 		rep.Seen, rep.Created, rep.Updated, rep.Deleted, rep.Skipped, rep.Ignored, rep.Deferred, rep.Failed, verb)
+}
+
+// writeJSON prints v as indented JSON (run --json, doctor --json), without
+// HTML escaping: titles keep their & < >.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
