@@ -1,6 +1,8 @@
-// Package runner builds one sync run from the environment and the secret: it
-// is the wiring the Lambda entry point and the CLI share, so both run exactly
-// the same engine with the same adapters.
+// Package runner is a sync run, wired once: the Lambda entry point and the
+// CLI (run, demo) build a Runner from the settings and the secret's source
+// and call Run, so both run exactly the same engine with the same adapters
+// and report it the same way (the summary line, the metrics line). Doctor
+// checks the same adapters, built by NewMailbox and NewCalendar.
 package runner
 
 import (
