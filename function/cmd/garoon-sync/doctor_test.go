@@ -218,8 +218,14 @@ func TestDoctorFindsWhatIsWrong(t *testing.T) {
 	}
 	defer w.close()
 	useEnv(t, w.env)
-	group := contract.LogGroupName(demoEnv)
+	doctorBeforeAnyRun(t, w)
+	doctorAfterFailures(t, w)
+	doctorCalendarAndSecret(t, w)
+}
 
+// doctorBeforeAnyRun: nothing ran yet, notices wait, an event waits for a
+// person's look; doctor reads the mailbox without marking anything.
+func doctorBeforeAnyRun(t *testing.T, w *demoWorld) {
 	// Nothing ran yet; two notices and one other mail wait.
 	for _, name := range []string{"demo/01-add-teirei.eml", "demo/05-edit-teirei.eml"} {
 		raw, _ := demoMails.ReadFile(name)
@@ -260,13 +266,18 @@ func TestDoctorFindsWhatIsWrong(t *testing.T) {
 			t.Errorf("doctor flagged mail %d: %v", m.UID, m.Flags)
 		}
 	}
+}
 
+// doctorAfterFailures: the last run failed; Gmail and Google refuse the
+// credentials.
+func doctorAfterFailures(t *testing.T, w *demoWorld) {
+	group := contract.LogGroupName(demoEnv)
 	// The last run failed on invalid_grant; older successful runs do not hide it.
 	w.logs.Put(group, fake.LogEvent{Stream: "a", Time: time.Now().Add(-40 * time.Minute), Message: `{"message":"sync run","seen":1,"created":1}`})
 	w.logs.Put(group, fake.LogEvent{Stream: "b", Time: time.Now().Add(-10 * time.Minute),
 		Message: `{"level":"ERROR","message":"sync run failed","seen":0,"invalid_grant":true,"error":"google refused the refresh token (invalid_grant)","fix":"` + contract.FixInvalidGrant("demo") + `"}`})
 	w.logs.Put(group, fake.LogEvent{Stream: "b", Time: time.Now().Add(-5 * time.Minute), Message: `{"message":"calendar: retrying"}`})
-	checks, out, code = doctor(t, "--env", "demo")
+	checks, out, code := doctor(t, "--env", "demo")
 	if lr := checks["last run"]; code != exitFail || lr.Status != statusFail || !strings.Contains(lr.Detail, "10 min ago") ||
 		!strings.Contains(lr.Detail, "invalid_grant") || lr.Fix != "`"+contract.FixInvalidGrant("demo")+"`" {
 		t.Errorf("failed last run: exit %d\n%s", code, out)
@@ -289,10 +300,15 @@ func TestDoctorFindsWhatIsWrong(t *testing.T) {
 	}
 	w.imap.FailLogin(false)
 	w.cal.InvalidGrant(false)
+}
 
+// doctorCalendarAndSecret: a calendar this account may not write, logs or
+// a secret it may not read, the empty secret of a first deploy, a file.
+func doctorCalendarAndSecret(t *testing.T, w *demoWorld) {
+	group := contract.LogGroupName(demoEnv)
 	// A calendar shared read-only, then one that does not exist.
 	w.cal.SetAccessRole("primary", "reader")
-	checks, out, _ = doctor(t, "--env", "demo")
+	checks, out, code := doctor(t, "--env", "demo")
 	if c := checks["calendar"]; c.Status != statusFail || !strings.Contains(c.Detail, "reader") || !strings.Contains(c.Fix, "Make changes to events") {
 		t.Errorf("read-only calendar:\n%s", out)
 	}
