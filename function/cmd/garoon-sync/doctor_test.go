@@ -271,13 +271,18 @@ func doctorBeforeAnyRun(t *testing.T, w *demoWorld) {
 // doctorAfterFailures: the last run failed; Gmail and Google refuse the
 // credentials.
 func doctorAfterFailures(t *testing.T, w *demoWorld) {
+	var (
+		checks map[string]check
+		out    string
+		code   int
+	)
 	group := contract.LogGroupName(demoEnv)
 	// The last run failed on invalid_grant; older successful runs do not hide it.
 	w.logs.Put(group, fake.LogEvent{Stream: "a", Time: time.Now().Add(-40 * time.Minute), Message: `{"message":"sync run","seen":1,"created":1}`})
 	w.logs.Put(group, fake.LogEvent{Stream: "b", Time: time.Now().Add(-10 * time.Minute),
 		Message: `{"level":"ERROR","message":"sync run failed","seen":0,"invalid_grant":true,"error":"google refused the refresh token (invalid_grant)","fix":"` + contract.FixInvalidGrant("demo") + `"}`})
 	w.logs.Put(group, fake.LogEvent{Stream: "b", Time: time.Now().Add(-5 * time.Minute), Message: `{"message":"calendar: retrying"}`})
-	checks, out, code := doctor(t, "--env", "demo")
+	checks, out, code = doctor(t, "--env", "demo")
 	if lr := checks["last run"]; code != exitFail || lr.Status != statusFail || !strings.Contains(lr.Detail, "10 min ago") ||
 		!strings.Contains(lr.Detail, "invalid_grant") || lr.Fix != "`"+contract.FixInvalidGrant("demo")+"`" {
 		t.Errorf("failed last run: exit %d\n%s", code, out)
