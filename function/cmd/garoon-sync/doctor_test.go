@@ -314,8 +314,8 @@ func doctorCalendarAndSecret(t *testing.T, w *demoWorld) {
 	// A calendar shared read-only, then one that does not exist.
 	w.cal.SetAccessRole("primary", "reader")
 	checks, out, code := doctor(t, "--env", "demo")
-	if c := checks["calendar"]; c.Status != statusFail || !strings.Contains(c.Detail, "reader") || !strings.Contains(c.Fix, "Make changes to events") {
-		t.Errorf("read-only calendar:\n%s", out)
+	if c := checks["calendar"]; code != exitFail || c.Status != statusFail || !strings.Contains(c.Detail, "reader") || !strings.Contains(c.Fix, "Make changes to events") {
+		t.Errorf("read-only calendar: exit %d\n%s", code, out)
 	}
 	v, _ := w.sm.Get(contract.SecretName(demoEnv))
 	var sec map[string]string
