@@ -64,7 +64,7 @@ func Fix(err error, env string) string {
 	switch {
 	case err == nil:
 		return ""
-	case errors.Is(err, syncer.ErrInvalidGrant) && errors.As(err, new(gmailOAuthError)),
+	case errors.Is(err, syncer.ErrInvalidGrant) && GmailOverOAuth(err),
 		errors.Is(err, imapmail.ErrTokenRefused):
 		return contract.FixInvalidGrantGmail(env)
 	case errors.Is(err, syncer.ErrInvalidGrant):
