@@ -16,7 +16,7 @@ func parseJSON(t *testing.T, s string) ([]EnvConfig, error) {
 	if err := json.Unmarshal([]byte(s), &raw); err != nil {
 		t.Fatalf("test input: %v", err)
 	}
-	return ParseEnvironments(raw)
+	return ParseEnvironments(raw, Defaults{})
 }
 
 func TestParseDefaults(t *testing.T) {
@@ -117,7 +117,7 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestParseMissingContext(t *testing.T) {
-	if _, err := ParseEnvironments(nil); err == nil || !strings.Contains(err.Error(), `context "environments" is missing`) {
+	if _, err := ParseEnvironments(nil, Defaults{}); err == nil || !strings.Contains(err.Error(), `context "environments" is missing`) {
 		t.Errorf("err = %v", err)
 	}
 }
@@ -139,9 +139,63 @@ func TestSelectEnvironments(t *testing.T) {
 	}
 }
 
+// TestAlarmEmailDefault: -c alarmEmail=… (Defaults.AlarmEmail) fills in
+// an environment that leaves alarmEmail out or empty, and only that: an
+// environment's own value, valid or not, is never replaced.
+func TestAlarmEmailDefault(t *testing.T) {
+	for _, tc := range []struct {
+		name, input, def string
+		want             string // AlarmEmail, when no error is wanted
+		wantErr          []string
+	}{
+		{name: "absent, none", input: `{"prod": {}}`, def: "none", want: ""},
+		{name: "empty, none", input: `{"prod": {"alarmEmail": ""}}`, def: "none", want: ""},
+		{name: "absent, address", input: `{"prod": {}}`, def: "ops@example.com", want: "ops@example.com"},
+		{name: "own address wins", input: `{"prod": {"alarmEmail": "me@example.com"}}`, def: "none", want: "me@example.com"},
+		{name: "own none wins", input: `{"prod": {"alarmEmail": "none"}}`, def: "ops@example.com", want: ""},
+		{name: "own value still checked", input: `{"prod": {"alarmEmail": "me"}}`, def: "none",
+			wantErr: []string{`environment "prod"`, `alarmEmail "me"`, "context.environments.prod.alarmEmail"}},
+		{name: "bad default", input: `{"prod": {"alarmEmail": "me@example.com"}}`, def: "Ops <ops@example.com>",
+			wantErr: []string{"-c alarmEmail=Ops <ops@example.com>", "want a bare address"}},
+		{name: "no default", input: `{"prod": {}}`, def: "",
+			wantErr: []string{"alarmEmail is missing: set context.environments.prod.alarmEmail in cdk.json"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var raw any
+			if err := json.Unmarshal([]byte(tc.input), &raw); err != nil {
+				t.Fatal(err)
+			}
+			cfgs, err := ParseEnvironments(raw, Defaults{AlarmEmail: tc.def})
+			if tc.wantErr != nil {
+				if err == nil {
+					t.Fatalf("no error, AlarmEmail %q", cfgs[0].AlarmEmail)
+				}
+				for _, w := range tc.wantErr {
+					if !strings.Contains(err.Error(), w) {
+						t.Errorf("error %q does not contain %q", err, w)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfgs[0].AlarmEmail != tc.want {
+				t.Errorf("AlarmEmail %q, want %q", cfgs[0].AlarmEmail, tc.want)
+			}
+		})
+	}
+}
+
 // TestProjectConfig: the environments in the project's cdk.json are valid
-// and keep their promises (dev and prod exist; prod keeps its data).
+// and keep their promises (dev and prod exist; prod keeps its data; prod
+// names no alarm address, so that its deploy fails until someone puts one
+// in, while CI synthesizes it with -c alarmEmail=none).
 func TestProjectConfig(t *testing.T) {
+	_, err := ParseEnvironments(cdkContext(t)[contextEnvironments], Defaults{})
+	if err == nil || !strings.Contains(err.Error(), `environment "prod": alarmEmail is missing: set context.environments.prod.alarmEmail in cdk.json`) {
+		t.Errorf("cdk.json without -c alarmEmail: err = %v, want prod's alarmEmail is missing", err)
+	}
 	cfgs := cdkConfigs(t)
 	dev, prod := findConfig(t, cfgs, "dev"), findConfig(t, cfgs, "prod")
 	// Every 5 minutes around the clock: a notice sent on Friday evening

@@ -47,17 +47,17 @@ func main() {
 // cdk-nag AwsSolutions checks over all of them. main and the tests share it,
 // so the tests check exactly what synth deploys.
 func defineApp(app awscdk.App, assetDir string, nagReports bool) error {
-	cfgs, err := ParseEnvironments(app.Node().TryGetContext(jsii.String(contextEnvironments)))
+	alarmEmail, err := contextString(app, contextAlarmEmail, "an address or "+AlarmEmailNone)
 	if err != nil {
 		return err
 	}
-	selected := ""
-	if v := app.Node().TryGetContext(jsii.String(contextEnv)); v != nil {
-		s, ok := v.(string)
-		if !ok {
-			return fmt.Errorf("-c %s: want an environment name, got %v", contextEnv, v)
-		}
-		selected = s
+	cfgs, err := ParseEnvironments(app.Node().TryGetContext(jsii.String(contextEnvironments)), Defaults{AlarmEmail: alarmEmail})
+	if err != nil {
+		return err
+	}
+	selected, err := contextString(app, contextEnv, "an environment name")
+	if err != nil {
+		return err
 	}
 	cfgs, err = SelectEnvironments(cfgs, selected)
 	if err != nil {
@@ -84,6 +84,20 @@ func defineApp(app awscdk.App, assetDir string, nagReports bool) error {
 		Reports: jsii.Bool(nagReports),
 	}), nil)
 	return nil
+}
+
+// contextString is the string context value key (-c key=value), "" when
+// it is not set.
+func contextString(app awscdk.App, key, want string) (string, error) {
+	v := app.Node().TryGetContext(jsii.String(key))
+	if v == nil {
+		return "", nil
+	}
+	s, ok := v.(string)
+	if !ok {
+		return "", fmt.Errorf("-c %s: want %s, got %v", key, want, v)
+	}
+	return s, nil
 }
 
 // stackEnv pins the account and region an environment configures; what it
