@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/mail"
 	"regexp"
 	"slices"
@@ -134,10 +135,45 @@ type Defaults struct {
 }
 
 // ParseEnvironments decodes and validates the "environments" context value
-// (as the CDK hands it over: decoded JSON) into configs sorted by name.
-// Every environment is checked, also those not selected with -c env, so a
-// broken prod entry cannot hide behind a dev synth.
-func ParseEnvironments(raw any, defaults Defaults) ([]EnvConfig, error) {
+// (as the CDK hands it over: decoded JSON) and returns the environment
+// called selected (-c env), or all of them, sorted by name, when selected
+// is "". Every environment is checked, also those not selected, so a
+// broken prod entry cannot hide behind a dev synth; only a missing
+// alarmEmail is left to the synth that deploys that environment, so that
+// dev deploys while prod still waits for its address.
+func ParseEnvironments(raw any, selected string, defaults Defaults) ([]EnvConfig, error) {
+	byName, err := decodeEnvironments(raw)
+	if err != nil {
+		return nil, err
+	}
+	names := slices.Sorted(maps.Keys(byName))
+	if selected != "" && !slices.Contains(names, selected) {
+		return nil, fmt.Errorf("unknown environment %q (-c %s=%s): cdk.json context %q defines %s",
+			selected, contextEnv, selected, contextEnvironments, strings.Join(names, ", "))
+	}
+	if a := defaults.AlarmEmail; a != "" && a != AlarmEmailNone && !isBareAddress(a) {
+		return nil, fmt.Errorf("-c %s=%s: want a bare address such as ops@example.com, or %q for none", contextAlarmEmail, a, AlarmEmailNone)
+	}
+	var cfgs []EnvConfig
+	for _, name := range names {
+		picked := selected == "" || name == selected
+		cfg, err := parseEnvironment(name, byName[name], defaults)
+		if errors.Is(err, errNoAlarmEmail) && !picked {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("cdk.json: environment %q: %w", name, err)
+		}
+		if picked {
+			cfgs = append(cfgs, cfg)
+		}
+	}
+	return cfgs, nil
+}
+
+// decodeEnvironments splits the "environments" context value into one
+// undecoded object per environment name.
+func decodeEnvironments(raw any) (map[string]json.RawMessage, error) {
 	if raw == nil {
 		return nil, fmt.Errorf(`cdk.json: context %q is missing: it must hold one object per environment, e.g. "dev" and "prod"`, contextEnvironments)
 	}
@@ -152,40 +188,7 @@ func ParseEnvironments(raw any, defaults Defaults) ([]EnvConfig, error) {
 	if len(byName) == 0 {
 		return nil, fmt.Errorf("cdk.json: context %q defines no environment", contextEnvironments)
 	}
-	if a := defaults.AlarmEmail; a != "" && a != AlarmEmailNone && !isBareAddress(a) {
-		return nil, fmt.Errorf("-c %s=%s: want a bare address such as ops@example.com, or %q for none", contextAlarmEmail, a, AlarmEmailNone)
-	}
-	names := make([]string, 0, len(byName))
-	for name := range byName {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	cfgs := make([]EnvConfig, 0, len(names))
-	for _, name := range names {
-		cfg, err := parseEnvironment(name, byName[name], defaults)
-		if err != nil {
-			return nil, fmt.Errorf("cdk.json: environment %q: %w", name, err)
-		}
-		cfgs = append(cfgs, cfg)
-	}
-	return cfgs, nil
-}
-
-// SelectEnvironments returns the environment called name, or all of them
-// when name is empty (no -c env). An unknown name lists the known ones.
-func SelectEnvironments(cfgs []EnvConfig, name string) ([]EnvConfig, error) {
-	if name == "" {
-		return cfgs, nil
-	}
-	known := make([]string, 0, len(cfgs))
-	for _, c := range cfgs {
-		if c.Name == name {
-			return []EnvConfig{c}, nil
-		}
-		known = append(known, c.Name)
-	}
-	return nil, fmt.Errorf("unknown environment %q (-c %s=%s): cdk.json context %q defines %s",
-		name, contextEnv, name, contextEnvironments, strings.Join(known, ", "))
+	return byName, nil
 }
 
 // parseEnvironment decodes one environment and applies its fields over the
@@ -383,7 +386,7 @@ func applyTags(cfg *EnvConfig, in *envJSON) error {
 func applyAlarmEmail(cfg *EnvConfig, in *envJSON) error {
 	switch a := *in.AlarmEmail; {
 	case a == "":
-		return fmt.Errorf("alarmEmail is missing: set context.environments.%s.alarmEmail in cdk.json to the address that receives this environment's alarms, or to %q to deploy alarms that notify nobody", cfg.Name, AlarmEmailNone)
+		return fmt.Errorf("%w: set context.environments.%s.alarmEmail in cdk.json to the address that receives this environment's alarms, or to %q to deploy alarms that notify nobody", errNoAlarmEmail, cfg.Name, AlarmEmailNone)
 	case a == AlarmEmailNone:
 		cfg.AlarmEmail = ""
 	case !isBareAddress(a):
@@ -393,6 +396,10 @@ func applyAlarmEmail(cfg *EnvConfig, in *envJSON) error {
 	}
 	return nil
 }
+
+// errNoAlarmEmail: an environment names no alarmEmail, and no
+// -c alarmEmail stands in for it.
+var errNoAlarmEmail = errors.New("alarmEmail is missing")
 
 // isBareAddress: s is an e-mail address without a display name or brackets.
 func isBareAddress(s string) bool {

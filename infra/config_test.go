@@ -16,7 +16,7 @@ func parseJSON(t *testing.T, s string) ([]EnvConfig, error) {
 	if err := json.Unmarshal([]byte(s), &raw); err != nil {
 		t.Fatalf("test input: %v", err)
 	}
-	return ParseEnvironments(raw, Defaults{})
+	return ParseEnvironments(raw, "", Defaults{})
 }
 
 func TestParseDefaults(t *testing.T) {
@@ -117,25 +117,42 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestParseMissingContext(t *testing.T) {
-	if _, err := ParseEnvironments(nil, Defaults{}); err == nil || !strings.Contains(err.Error(), `context "environments" is missing`) {
+	if _, err := ParseEnvironments(nil, "", Defaults{}); err == nil || !strings.Contains(err.Error(), `context "environments" is missing`) {
 		t.Errorf("err = %v", err)
 	}
 }
 
 func TestSelectEnvironments(t *testing.T) {
-	cfgs, err := parseJSON(t, `{"dev": {"alarmEmail": "none"}, "prod": {"alarmEmail": "none"}}`)
-	if err != nil {
+	var raw any
+	if err := json.Unmarshal([]byte(`{"dev": {"alarmEmail": "none"}, "prod": {}}`), &raw); err != nil {
 		t.Fatal(err)
 	}
-	if all, _ := SelectEnvironments(cfgs, ""); len(all) != 2 {
-		t.Errorf("no -c env: %d environments, want all 2", len(all))
+	ok := Defaults{AlarmEmail: AlarmEmailNone}
+	if all, err := ParseEnvironments(raw, "", ok); err != nil || len(all) != 2 || all[0].Name != "dev" || all[1].Name != "prod" {
+		t.Errorf("no -c env: %+v %v, want dev and prod", all, err)
 	}
-	if one, _ := SelectEnvironments(cfgs, "prod"); len(one) != 1 || one[0].Name != "prod" {
-		t.Errorf("-c env=prod: %+v", one)
+	if one, err := ParseEnvironments(raw, "prod", ok); err != nil || len(one) != 1 || one[0].Name != "prod" {
+		t.Errorf("-c env=prod: %+v %v", one, err)
 	}
-	_, err = SelectEnvironments(cfgs, "stg")
+	_, err := ParseEnvironments(raw, "stg", ok)
 	if err == nil || !strings.Contains(err.Error(), `unknown environment "stg"`) || !strings.Contains(err.Error(), "defines dev, prod") {
 		t.Errorf("err = %v", err)
+	}
+	// prod's missing alarmEmail holds up prod (and a synth of all), not dev.
+	if one, err := ParseEnvironments(raw, "dev", Defaults{}); err != nil || len(one) != 1 || one[0].Name != "dev" {
+		t.Errorf("-c env=dev, prod without alarmEmail: %+v %v, want dev", one, err)
+	}
+	for _, sel := range []string{"prod", ""} {
+		if _, err := ParseEnvironments(raw, sel, Defaults{}); err == nil || !strings.Contains(err.Error(), `environment "prod": alarmEmail is missing`) {
+			t.Errorf("-c env=%q, prod without alarmEmail: err = %v", sel, err)
+		}
+	}
+	// Any other mistake in prod fails a dev synth too.
+	if err := json.Unmarshal([]byte(`{"dev": {"alarmEmail": "none"}, "prod": {"logLevel": "loud"}}`), &raw); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ParseEnvironments(raw, "dev", Defaults{}); err == nil || !strings.Contains(err.Error(), `environment "prod": logLevel "loud"`) {
+		t.Errorf("-c env=dev, broken prod: err = %v", err)
 	}
 }
 
@@ -165,7 +182,7 @@ func TestAlarmEmailDefault(t *testing.T) {
 			if err := json.Unmarshal([]byte(tc.input), &raw); err != nil {
 				t.Fatal(err)
 			}
-			cfgs, err := ParseEnvironments(raw, Defaults{AlarmEmail: tc.def})
+			cfgs, err := ParseEnvironments(raw, "", Defaults{AlarmEmail: tc.def})
 			if tc.wantErr != nil {
 				if err == nil {
 					t.Fatalf("no error, AlarmEmail %q", cfgs[0].AlarmEmail)
@@ -192,7 +209,7 @@ func TestAlarmEmailDefault(t *testing.T) {
 // names no alarm address, so that its deploy fails until someone puts one
 // in, while CI synthesizes it with -c alarmEmail=none).
 func TestProjectConfig(t *testing.T) {
-	_, err := ParseEnvironments(cdkContext(t)[contextEnvironments], Defaults{})
+	_, err := ParseEnvironments(cdkContext(t)[contextEnvironments], "", Defaults{})
 	if err == nil || !strings.Contains(err.Error(), `environment "prod": alarmEmail is missing: set context.environments.prod.alarmEmail in cdk.json`) {
 		t.Errorf("cdk.json without -c alarmEmail: err = %v, want prod's alarmEmail is missing", err)
 	}

@@ -1,6 +1,8 @@
 // Command infra is the CDK app: one stack per deployment environment, each
 // configured by an object in cdk.json's "environments" context. `cdk synth`
-// (make synth ENV=dev) runs it; `-c env=NAME` restricts it to one stack.
+// (make synth ENV=dev) runs it; `-c env=NAME` restricts it to one stack;
+// `-c alarmEmail=none` (make synth-all ALARM_EMAIL=none, what CI runs)
+// stands in for the alarmEmail of environments that name none.
 //
 // Synth needs no AWS credentials: nothing here looks anything up in an
 // account. The only input besides cdk.json is the function binary that
@@ -47,19 +49,15 @@ func main() {
 // cdk-nag AwsSolutions checks over all of them. main and the tests share it,
 // so the tests check exactly what synth deploys.
 func defineApp(app awscdk.App, assetDir string, nagReports bool) error {
-	alarmEmail, err := contextString(app, contextAlarmEmail, "an address or "+AlarmEmailNone)
-	if err != nil {
-		return err
-	}
-	cfgs, err := ParseEnvironments(app.Node().TryGetContext(jsii.String(contextEnvironments)), Defaults{AlarmEmail: alarmEmail})
-	if err != nil {
-		return err
-	}
 	selected, err := contextString(app, contextEnv, "an environment name")
 	if err != nil {
 		return err
 	}
-	cfgs, err = SelectEnvironments(cfgs, selected)
+	alarmEmail, err := contextString(app, contextAlarmEmail, "an address or "+AlarmEmailNone)
+	if err != nil {
+		return err
+	}
+	cfgs, err := ParseEnvironments(app.Node().TryGetContext(jsii.String(contextEnvironments)), selected, Defaults{AlarmEmail: alarmEmail})
 	if err != nil {
 		return err
 	}
