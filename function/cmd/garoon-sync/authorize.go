@@ -261,7 +261,7 @@ func authorize(ctx context.Context, cfg *oauth2.Config, browser bool, stderr io.
 		default:
 		}
 	})}
-	go srv.Serve(ln) //nolint:errcheck // ends with Shutdown
+	go srv.Serve(ln) // ends with Shutdown
 	defer srv.Shutdown(context.Background())
 
 	what := "write to your Google Calendar"
