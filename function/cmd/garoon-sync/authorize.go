@@ -229,7 +229,7 @@ func authorize(ctx context.Context, cfg *oauth2.Config, browser bool, stderr io.
 
 	done := make(chan callbackResult, 1)
 	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: callbackHandler(state, done)}
-	go srv.Serve(ln) //nolint:errcheck // ends with Shutdown
+	go srv.Serve(ln) // ends with Shutdown; its error is then http.ErrServerClosed
 	defer srv.Shutdown(context.Background())
 
 	what := "write to your Google Calendar"

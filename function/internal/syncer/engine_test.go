@@ -284,7 +284,7 @@ func TestCrashAfterEachWriteThenRerunNoDuplicate(t *testing.T) {
 				}
 			}
 			h.cal.fail = func(string) error { return ctx.Err() }
-			h.engine().Run(ctx) //nolint:errcheck // the crash is the point
+			h.engine().Run(ctx) // the crash is the point
 			h.cal.onWrite, h.cal.fail = nil, nil
 			h.run()
 			h.wantCalendar(want...)
