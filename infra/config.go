@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/mail"
 	"regexp"
 	"slices"
@@ -22,6 +23,12 @@ import (
 const (
 	contextEnvironments = "environments"
 	contextEnv          = "env"
+	// contextAlarmEmail (-c alarmEmail=…) is the alarmEmail of every
+	// environment that names none itself (Defaults.AlarmEmail). CI
+	// synthesizes with -c alarmEmail=none, so that prod, shipped without an
+	// address, synthesizes offline, while a deploy of it fails and says
+	// where the address goes.
+	contextAlarmEmail = "alarmEmail"
 )
 
 // EnvConfig is one deployment environment, parsed from cdk.json context and
@@ -39,8 +46,8 @@ type EnvConfig struct {
 
 	LogRetentionDays int
 	// AlarmEmail receives the alarms; "" only when the environment opted
-	// out explicitly (cdk.json "alarmEmail": "none"): the alarms then
-	// change state and notify nobody.
+	// out explicitly (cdk.json "alarmEmail": "none", or no field and
+	// -c alarmEmail=none): the alarms then change state and notify nobody.
 	AlarmEmail string
 	// ReservedConcurrency caps the function's concurrent runs; 0 reserves
 	// nothing (the default: see parseEnvironment).
@@ -120,11 +127,53 @@ var (
 	regionRE  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 )
 
+// Defaults are values that apply to every environment that leaves the
+// field out (absent or ""); an environment's own value always wins.
+type Defaults struct {
+	// AlarmEmail: an address or AlarmEmailNone; "" means no default.
+	AlarmEmail string
+}
+
 // ParseEnvironments decodes and validates the "environments" context value
-// (as the CDK hands it over: decoded JSON) into configs sorted by name.
-// Every environment is checked, also those not selected with -c env, so a
-// broken prod entry cannot hide behind a dev synth.
-func ParseEnvironments(raw any) ([]EnvConfig, error) {
+// (as the CDK hands it over: decoded JSON) and returns the environment
+// called selected (-c env), or all of them, sorted by name, when selected
+// is "". Every environment is checked, also those not selected, so a
+// broken prod entry cannot hide behind a dev synth; only a missing
+// alarmEmail is left to the synth that deploys that environment, so that
+// dev deploys while prod still waits for its address.
+func ParseEnvironments(raw any, selected string, defaults Defaults) ([]EnvConfig, error) {
+	byName, err := decodeEnvironments(raw)
+	if err != nil {
+		return nil, err
+	}
+	names := slices.Sorted(maps.Keys(byName))
+	if selected != "" && !slices.Contains(names, selected) {
+		return nil, fmt.Errorf("unknown environment %q (-c %s=%s): cdk.json context %q defines %s",
+			selected, contextEnv, selected, contextEnvironments, strings.Join(names, ", "))
+	}
+	if a := defaults.AlarmEmail; a != "" && a != AlarmEmailNone && !isBareAddress(a) {
+		return nil, fmt.Errorf("-c %s=%s: want a bare address such as ops@example.com, or %q for none", contextAlarmEmail, a, AlarmEmailNone)
+	}
+	var cfgs []EnvConfig
+	for _, name := range names {
+		picked := selected == "" || name == selected
+		cfg, err := parseEnvironment(name, byName[name], defaults)
+		if errors.Is(err, errNoAlarmEmail) && !picked {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("cdk.json: environment %q: %w", name, err)
+		}
+		if picked {
+			cfgs = append(cfgs, cfg)
+		}
+	}
+	return cfgs, nil
+}
+
+// decodeEnvironments splits the "environments" context value into one
+// undecoded object per environment name.
+func decodeEnvironments(raw any) (map[string]json.RawMessage, error) {
 	if raw == nil {
 		return nil, fmt.Errorf(`cdk.json: context %q is missing: it must hold one object per environment, e.g. "dev" and "prod"`, contextEnvironments)
 	}
@@ -139,40 +188,14 @@ func ParseEnvironments(raw any) ([]EnvConfig, error) {
 	if len(byName) == 0 {
 		return nil, fmt.Errorf("cdk.json: context %q defines no environment", contextEnvironments)
 	}
-	names := make([]string, 0, len(byName))
-	for name := range byName {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	cfgs := make([]EnvConfig, 0, len(names))
-	for _, name := range names {
-		cfg, err := parseEnvironment(name, byName[name])
-		if err != nil {
-			return nil, fmt.Errorf("cdk.json: environment %q: %w", name, err)
-		}
-		cfgs = append(cfgs, cfg)
-	}
-	return cfgs, nil
+	return byName, nil
 }
 
-// SelectEnvironments returns the environment called name, or all of them
-// when name is empty (no -c env). An unknown name lists the known ones.
-func SelectEnvironments(cfgs []EnvConfig, name string) ([]EnvConfig, error) {
-	if name == "" {
-		return cfgs, nil
-	}
-	known := make([]string, 0, len(cfgs))
-	for _, c := range cfgs {
-		if c.Name == name {
-			return []EnvConfig{c}, nil
-		}
-		known = append(known, c.Name)
-	}
-	return nil, fmt.Errorf("unknown environment %q (-c %s=%s): cdk.json context %q defines %s",
-		name, contextEnv, name, contextEnvironments, strings.Join(known, ", "))
-}
-
-func parseEnvironment(name string, raw json.RawMessage) (EnvConfig, error) {
+// parseEnvironment decodes one environment and applies its fields over the
+// defaults, one group at a time. The order is the order of the errors a
+// broken entry reports first; alarmEmail comes last, being the one field
+// every environment must set.
+func parseEnvironment(name string, raw json.RawMessage, defaults Defaults) (EnvConfig, error) {
 	if !envNameRE.MatchString(name) {
 		return EnvConfig{}, errors.New("the name must be 1-20 lower-case letters, digits or '-', starting with a letter (it becomes part of resource names)")
 	}
@@ -181,6 +204,9 @@ func parseEnvironment(name string, raw json.RawMessage) (EnvConfig, error) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
 		return EnvConfig{}, decodeError(err)
+	}
+	if in.AlarmEmail == nil || *in.AlarmEmail == "" {
+		in.AlarmEmail = &defaults.AlarmEmail
 	}
 	cfg := EnvConfig{
 		Name:             name,
@@ -193,18 +219,36 @@ func parseEnvironment(name string, raw json.RawMessage) (EnvConfig, error) {
 		Retain:           true,
 		Tags:             map[string]string{},
 	}
+	for _, apply := range []func(*EnvConfig, *envJSON) error{
+		applyPlacement, applySchedule, applyRun, applyLogging, applyConcurrency,
+		applyDidNotRun, applyRemoval, applyTags, applyAlarmEmail,
+	} {
+		if err := apply(&cfg, &in); err != nil {
+			return cfg, err
+		}
+	}
+	return cfg, nil
+}
+
+// applyPlacement: the account and region the stack deploys to.
+func applyPlacement(cfg *EnvConfig, in *envJSON) error {
 	if in.Account != nil {
 		if !accountRE.MatchString(*in.Account) {
-			return cfg, fmt.Errorf("account %q: want a 12-digit AWS account ID, or leave the field out", *in.Account)
+			return fmt.Errorf("account %q: want a 12-digit AWS account ID, or leave the field out", *in.Account)
 		}
 		cfg.Account = *in.Account
 	}
 	if in.Region != nil {
 		if !regionRE.MatchString(*in.Region) {
-			return cfg, fmt.Errorf("region %q: want an AWS region such as ap-northeast-1, or leave the field out", *in.Region)
+			return fmt.Errorf("region %q: want an AWS region such as ap-northeast-1, or leave the field out", *in.Region)
 		}
 		cfg.Region = *in.Region
 	}
+	return nil
+}
+
+// applySchedule: the three cron fields, each defaulted on its own.
+func applySchedule(cfg *EnvConfig, in *envJSON) error {
 	if s := in.Schedule; s != nil {
 		if s.Minute != nil {
 			cfg.Schedule.Minute = *s.Minute
@@ -217,106 +261,150 @@ func parseEnvironment(name string, raw json.RawMessage) (EnvConfig, error) {
 		}
 	}
 	if err := checkCronField(cfg.Schedule.Minute, 0, 59, nil, true); err != nil {
-		return cfg, fmt.Errorf("schedule.minute %q: %w (e.g. %q: every 5 minutes)", cfg.Schedule.Minute, err, contract.DefaultScheduleMinute)
+		return fmt.Errorf("schedule.minute %q: %w (e.g. %q: every 5 minutes)", cfg.Schedule.Minute, err, contract.DefaultScheduleMinute)
 	}
 	if err := checkCronField(cfg.Schedule.Hours, 0, 23, nil, true); err != nil {
-		return cfg, fmt.Errorf("schedule.hours %q: %w (e.g. \"7-22\" or \"*\")", cfg.Schedule.Hours, err)
+		return fmt.Errorf("schedule.hours %q: %w (e.g. \"7-22\" or \"*\")", cfg.Schedule.Hours, err)
 	}
 	if err := checkCronField(cfg.Schedule.WeekDays, 1, 7, weekDayNumbers, false); err != nil {
-		return cfg, fmt.Errorf("schedule.weekDays %q: %w (e.g. \"MON-FRI\" or \"*\")", cfg.Schedule.WeekDays, err)
+		return fmt.Errorf("schedule.weekDays %q: %w (e.g. \"MON-FRI\" or \"*\")", cfg.Schedule.WeekDays, err)
 	}
+	return nil
+}
+
+// applyRun: what one run may do (timeout, lookback, deletions).
+func applyRun(cfg *EnvConfig, in *envJSON) error {
 	if in.TimeoutSeconds != nil {
 		// Below 30 s the function's deadline reserve leaves no time to work.
 		if t := *in.TimeoutSeconds; t < 30 || t > 900 {
-			return cfg, fmt.Errorf("timeoutSeconds %d: want 30 to 900 (Lambda's maximum)", t)
+			return fmt.Errorf("timeoutSeconds %d: want 30 to 900 (Lambda's maximum)", t)
 		}
 		cfg.Timeout = time.Duration(*in.TimeoutSeconds) * time.Second
 	}
 	if in.LookbackDays != nil {
 		if d := *in.LookbackDays; d < 1 || d > 365 {
-			return cfg, fmt.Errorf("lookbackDays %d: want 1 to 365", d)
+			return fmt.Errorf("lookbackDays %d: want 1 to 365", d)
 		}
 		cfg.LookbackDays = *in.LookbackDays
 	}
 	if in.MaxDeletes != nil {
 		if n := *in.MaxDeletes; n < -1 {
-			return cfg, fmt.Errorf("maxDeletes %d: want a number of events, or -1 to turn the guard off", n)
+			return fmt.Errorf("maxDeletes %d: want a number of events, or -1 to turn the guard off", n)
 		}
 		cfg.MaxDeletes = *in.MaxDeletes
 	}
+	return nil
+}
+
+// applyLogging: the log level and how long the logs are kept.
+func applyLogging(cfg *EnvConfig, in *envJSON) error {
 	if in.LogLevel != nil {
 		if !slices.Contains([]string{"debug", "info", "warn", "error"}, *in.LogLevel) {
-			return cfg, fmt.Errorf("logLevel %q: want debug, info, warn or error", *in.LogLevel)
+			return fmt.Errorf("logLevel %q: want debug, info, warn or error", *in.LogLevel)
 		}
 		cfg.LogLevel = *in.LogLevel
 	}
 	if in.LogRetentionDays != nil {
 		if _, ok := logRetention[*in.LogRetentionDays]; !ok {
-			return cfg, fmt.Errorf("logRetentionDays %d: CloudWatch Logs accepts only %s", *in.LogRetentionDays, allowedRetention())
+			return fmt.Errorf("logRetentionDays %d: CloudWatch Logs accepts only %s", *in.LogRetentionDays, allowedRetention())
 		}
 		cfg.LogRetentionDays = *in.LogRetentionDays
 	}
-	if in.ReservedConcurrency != nil {
-		// Lambda keeps a minimum of unreserved concurrency in the account
-		// (100, or 10 on a new account whose quota is 10) and refuses a
-		// reservation below it: "decreases account's
-		// UnreservedConcurrentExecution below its minimum value"
-		// (docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html).
-		// 0 would throttle every invocation: the function would never run.
-		if n := *in.ReservedConcurrency; n < 1 || n > 1000 {
-			return cfg, fmt.Errorf("reservedConcurrency %d: want 1 to 1000, or leave the field out to reserve nothing (0 would stop every run)", n)
-		}
-		cfg.ReservedConcurrency = *in.ReservedConcurrency
+	return nil
+}
+
+// applyConcurrency: a reservation only when the environment asks for one.
+func applyConcurrency(cfg *EnvConfig, in *envJSON) error {
+	if in.ReservedConcurrency == nil {
+		return nil
 	}
+	// Lambda keeps a minimum of unreserved concurrency in the account
+	// (100, or 10 on a new account whose quota is 10) and refuses a
+	// reservation below it: "decreases account's
+	// UnreservedConcurrentExecution below its minimum value"
+	// (docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html).
+	// 0 would throttle every invocation: the function would never run.
+	if n := *in.ReservedConcurrency; n < 1 || n > 1000 {
+		return fmt.Errorf("reservedConcurrency %d: want 1 to 1000, or leave the field out to reserve nothing (0 would stop every run)", n)
+	}
+	cfg.ReservedConcurrency = *in.ReservedConcurrency
+	return nil
+}
+
+// applyDidNotRun: the "did not run" window, which must outlast the
+// schedule's own pauses (so it comes after applySchedule).
+func applyDidNotRun(cfg *EnvConfig, in *envJSON) error {
 	gaps := scheduleGaps(cfg.Schedule)
 	if gaps.longest == 0 {
-		return cfg, fmt.Errorf("schedule %+v never runs", cfg.Schedule)
+		return fmt.Errorf("schedule %+v never runs", cfg.Schedule)
 	}
 	cfg.DidNotRun = didNotRunDefault(gaps)
 	if in.DidNotRunMinutes != nil {
 		d := time.Duration(*in.DidNotRunMinutes) * time.Minute
 		least := gaps.longest + gaps.shortest
 		if d < least || d > maxDidNotRun {
-			return cfg, fmt.Errorf("didNotRunMinutes %d: want %d to %d: at least the schedule's longest pause between two runs (%d minutes) plus one missed run, at most CloudWatch's 7-day evaluation range",
+			return fmt.Errorf("didNotRunMinutes %d: want %d to %d: at least the schedule's longest pause between two runs (%d minutes) plus one missed run, at most CloudWatch's 7-day evaluation range",
 				*in.DidNotRunMinutes, int(least.Minutes()), int(maxDidNotRun.Minutes()), int(gaps.longest.Minutes()))
 		}
 		cfg.DidNotRun = d
 	}
-	if in.RemovalPolicy != nil {
-		switch *in.RemovalPolicy {
-		case "retain":
-			cfg.Retain = true
-		case "destroy":
-			cfg.Retain = false
-		default:
-			return cfg, fmt.Errorf("removalPolicy %q: want \"retain\" (keep the secret and logs when the stack is deleted) or \"destroy\"", *in.RemovalPolicy)
-		}
+	return nil
+}
+
+func applyRemoval(cfg *EnvConfig, in *envJSON) error {
+	if in.RemovalPolicy == nil {
+		return nil
 	}
+	switch *in.RemovalPolicy {
+	case "retain":
+		cfg.Retain = true
+	case "destroy":
+		cfg.Retain = false
+	default:
+		return fmt.Errorf("removalPolicy %q: want \"retain\" (keep the secret and logs when the stack is deleted) or \"destroy\"", *in.RemovalPolicy)
+	}
+	return nil
+}
+
+func applyTags(cfg *EnvConfig, in *envJSON) error {
 	for k, v := range in.Tags {
 		switch {
 		case k == tagProject || k == tagEnvironment:
-			return cfg, fmt.Errorf("tags.%s: the stack sets this tag itself", k)
+			return fmt.Errorf("tags.%s: the stack sets this tag itself", k)
 		case k == "" || len(k) > 128 || strings.HasPrefix(strings.ToLower(k), "aws:"):
-			return cfg, fmt.Errorf("tags key %q: want 1-128 characters that do not start with \"aws:\"", k)
+			return fmt.Errorf("tags key %q: want 1-128 characters that do not start with \"aws:\"", k)
 		case len(v) > 256:
-			return cfg, fmt.Errorf("tags.%s: the value is longer than 256 characters", k)
+			return fmt.Errorf("tags.%s: the value is longer than 256 characters", k)
 		}
 		cfg.Tags[k] = v
 	}
-	// Last: the one field every environment must set.
-	switch {
-	case in.AlarmEmail == nil || *in.AlarmEmail == "":
-		return cfg, fmt.Errorf("alarmEmail is missing: set context.environments.%s.alarmEmail in cdk.json to the address that receives this environment's alarms, or to %q to deploy alarms that notify nobody", name, AlarmEmailNone)
-	case *in.AlarmEmail == AlarmEmailNone:
+	return nil
+}
+
+// applyAlarmEmail: the environment's own alarmEmail, else the default
+// (parseEnvironment put it in in.AlarmEmail); neither fails.
+func applyAlarmEmail(cfg *EnvConfig, in *envJSON) error {
+	switch a := *in.AlarmEmail; {
+	case a == "":
+		return fmt.Errorf("%w: set context.environments.%s.alarmEmail in cdk.json to the address that receives this environment's alarms, or to %q to deploy alarms that notify nobody", errNoAlarmEmail, cfg.Name, AlarmEmailNone)
+	case a == AlarmEmailNone:
 		cfg.AlarmEmail = ""
+	case !isBareAddress(a):
+		return fmt.Errorf("alarmEmail %q (context.environments.%s.alarmEmail in cdk.json): want a bare address such as ops@example.com, or %q for none", a, cfg.Name, AlarmEmailNone)
 	default:
-		a, err := mail.ParseAddress(*in.AlarmEmail)
-		if err != nil || a.Address != *in.AlarmEmail {
-			return cfg, fmt.Errorf("alarmEmail %q (context.environments.%s.alarmEmail in cdk.json): want a bare address such as ops@example.com, or %q for none", *in.AlarmEmail, name, AlarmEmailNone)
-		}
-		cfg.AlarmEmail = *in.AlarmEmail
+		cfg.AlarmEmail = a
 	}
-	return cfg, nil
+	return nil
+}
+
+// errNoAlarmEmail: an environment names no alarmEmail, and no
+// -c alarmEmail stands in for it.
+var errNoAlarmEmail = errors.New("alarmEmail is missing")
+
+// isBareAddress: s is an e-mail address without a display name or brackets.
+func isBareAddress(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s
 }
 
 // Tags every resource carries, whatever the environment's own tags say.

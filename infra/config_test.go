@@ -16,7 +16,7 @@ func parseJSON(t *testing.T, s string) ([]EnvConfig, error) {
 	if err := json.Unmarshal([]byte(s), &raw); err != nil {
 		t.Fatalf("test input: %v", err)
 	}
-	return ParseEnvironments(raw)
+	return ParseEnvironments(raw, "", Defaults{})
 }
 
 func TestParseDefaults(t *testing.T) {
@@ -117,31 +117,102 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestParseMissingContext(t *testing.T) {
-	if _, err := ParseEnvironments(nil); err == nil || !strings.Contains(err.Error(), `context "environments" is missing`) {
+	if _, err := ParseEnvironments(nil, "", Defaults{}); err == nil || !strings.Contains(err.Error(), `context "environments" is missing`) {
 		t.Errorf("err = %v", err)
 	}
 }
 
 func TestSelectEnvironments(t *testing.T) {
-	cfgs, err := parseJSON(t, `{"dev": {"alarmEmail": "none"}, "prod": {"alarmEmail": "none"}}`)
-	if err != nil {
+	var raw any
+	if err := json.Unmarshal([]byte(`{"dev": {"alarmEmail": "none"}, "prod": {}}`), &raw); err != nil {
 		t.Fatal(err)
 	}
-	if all, _ := SelectEnvironments(cfgs, ""); len(all) != 2 {
-		t.Errorf("no -c env: %d environments, want all 2", len(all))
+	ok := Defaults{AlarmEmail: AlarmEmailNone}
+	if all, err := ParseEnvironments(raw, "", ok); err != nil || len(all) != 2 || all[0].Name != "dev" || all[1].Name != "prod" {
+		t.Errorf("no -c env: %+v %v, want dev and prod", all, err)
 	}
-	if one, _ := SelectEnvironments(cfgs, "prod"); len(one) != 1 || one[0].Name != "prod" {
-		t.Errorf("-c env=prod: %+v", one)
+	if one, err := ParseEnvironments(raw, "prod", ok); err != nil || len(one) != 1 || one[0].Name != "prod" {
+		t.Errorf("-c env=prod: %+v %v", one, err)
 	}
-	_, err = SelectEnvironments(cfgs, "stg")
+	_, err := ParseEnvironments(raw, "stg", ok)
 	if err == nil || !strings.Contains(err.Error(), `unknown environment "stg"`) || !strings.Contains(err.Error(), "defines dev, prod") {
 		t.Errorf("err = %v", err)
+	}
+	// prod's missing alarmEmail holds up prod (and a synth of all), not dev.
+	if one, err := ParseEnvironments(raw, "dev", Defaults{}); err != nil || len(one) != 1 || one[0].Name != "dev" {
+		t.Errorf("-c env=dev, prod without alarmEmail: %+v %v, want dev", one, err)
+	}
+	for _, sel := range []string{"prod", ""} {
+		if _, err := ParseEnvironments(raw, sel, Defaults{}); err == nil || !strings.Contains(err.Error(), `environment "prod": alarmEmail is missing`) {
+			t.Errorf("-c env=%q, prod without alarmEmail: err = %v", sel, err)
+		}
+	}
+	// Any other mistake in prod fails a dev synth too.
+	if err := json.Unmarshal([]byte(`{"dev": {"alarmEmail": "none"}, "prod": {"logLevel": "loud"}}`), &raw); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ParseEnvironments(raw, "dev", Defaults{}); err == nil || !strings.Contains(err.Error(), `environment "prod": logLevel "loud"`) {
+		t.Errorf("-c env=dev, broken prod: err = %v", err)
+	}
+}
+
+// TestAlarmEmailDefault: -c alarmEmail=… (Defaults.AlarmEmail) fills in
+// an environment that leaves alarmEmail out or empty, and only that: an
+// environment's own value, valid or not, is never replaced.
+func TestAlarmEmailDefault(t *testing.T) {
+	for _, tc := range []struct {
+		name, input, def string
+		want             string // AlarmEmail, when no error is wanted
+		wantErr          []string
+	}{
+		{name: "absent, none", input: `{"prod": {}}`, def: "none", want: ""},
+		{name: "empty, none", input: `{"prod": {"alarmEmail": ""}}`, def: "none", want: ""},
+		{name: "absent, address", input: `{"prod": {}}`, def: "ops@example.com", want: "ops@example.com"},
+		{name: "own address wins", input: `{"prod": {"alarmEmail": "me@example.com"}}`, def: "none", want: "me@example.com"},
+		{name: "own none wins", input: `{"prod": {"alarmEmail": "none"}}`, def: "ops@example.com", want: ""},
+		{name: "own value still checked", input: `{"prod": {"alarmEmail": "me"}}`, def: "none",
+			wantErr: []string{`environment "prod"`, `alarmEmail "me"`, "context.environments.prod.alarmEmail"}},
+		{name: "bad default", input: `{"prod": {"alarmEmail": "me@example.com"}}`, def: "Ops <ops@example.com>",
+			wantErr: []string{"-c alarmEmail=Ops <ops@example.com>", "want a bare address"}},
+		{name: "no default", input: `{"prod": {}}`, def: "",
+			wantErr: []string{"alarmEmail is missing: set context.environments.prod.alarmEmail in cdk.json"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var raw any
+			if err := json.Unmarshal([]byte(tc.input), &raw); err != nil {
+				t.Fatal(err)
+			}
+			cfgs, err := ParseEnvironments(raw, "", Defaults{AlarmEmail: tc.def})
+			if tc.wantErr != nil {
+				if err == nil {
+					t.Fatalf("no error, AlarmEmail %q", cfgs[0].AlarmEmail)
+				}
+				for _, w := range tc.wantErr {
+					if !strings.Contains(err.Error(), w) {
+						t.Errorf("error %q does not contain %q", err, w)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfgs[0].AlarmEmail != tc.want {
+				t.Errorf("AlarmEmail %q, want %q", cfgs[0].AlarmEmail, tc.want)
+			}
+		})
 	}
 }
 
 // TestProjectConfig: the environments in the project's cdk.json are valid
-// and keep their promises (dev and prod exist; prod keeps its data).
+// and keep their promises (dev and prod exist; prod keeps its data; prod
+// names no alarm address, so that its deploy fails until someone puts one
+// in, while CI synthesizes it with -c alarmEmail=none).
 func TestProjectConfig(t *testing.T) {
+	_, err := ParseEnvironments(cdkContext(t)[contextEnvironments], "", Defaults{})
+	if err == nil || !strings.Contains(err.Error(), `environment "prod": alarmEmail is missing: set context.environments.prod.alarmEmail in cdk.json`) {
+		t.Errorf("cdk.json without -c alarmEmail: err = %v, want prod's alarmEmail is missing", err)
+	}
 	cfgs := cdkConfigs(t)
 	dev, prod := findConfig(t, cfgs, "dev"), findConfig(t, cfgs, "prod")
 	// Every 5 minutes around the clock: a notice sent on Friday evening

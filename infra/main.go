@@ -1,6 +1,8 @@
 // Command infra is the CDK app: one stack per deployment environment, each
 // configured by an object in cdk.json's "environments" context. `cdk synth`
-// (make synth ENV=dev) runs it; `-c env=NAME` restricts it to one stack.
+// (make synth ENV=dev) runs it; `-c env=NAME` restricts it to one stack;
+// `-c alarmEmail=none` (make synth-all ALARM_EMAIL=none, what CI runs)
+// stands in for the alarmEmail of environments that name none.
 //
 // Synth needs no AWS credentials: nothing here looks anything up in an
 // account. The only input besides cdk.json is the function binary that
@@ -47,19 +49,15 @@ func main() {
 // cdk-nag AwsSolutions checks over all of them. main and the tests share it,
 // so the tests check exactly what synth deploys.
 func defineApp(app awscdk.App, assetDir string, nagReports bool) error {
-	cfgs, err := ParseEnvironments(app.Node().TryGetContext(jsii.String(contextEnvironments)))
+	selected, err := contextString(app, contextEnv, "an environment name")
 	if err != nil {
 		return err
 	}
-	selected := ""
-	if v := app.Node().TryGetContext(jsii.String(contextEnv)); v != nil {
-		s, ok := v.(string)
-		if !ok {
-			return fmt.Errorf("-c %s: want an environment name, got %v", contextEnv, v)
-		}
-		selected = s
+	alarmEmail, err := contextString(app, contextAlarmEmail, "an address or "+AlarmEmailNone)
+	if err != nil {
+		return err
 	}
-	cfgs, err = SelectEnvironments(cfgs, selected)
+	cfgs, err := ParseEnvironments(app.Node().TryGetContext(jsii.String(contextEnvironments)), selected, Defaults{AlarmEmail: alarmEmail})
 	if err != nil {
 		return err
 	}
@@ -84,6 +82,20 @@ func defineApp(app awscdk.App, assetDir string, nagReports bool) error {
 		Reports: jsii.Bool(nagReports),
 	}), nil)
 	return nil
+}
+
+// contextString is the string context value key (-c key=value), "" when
+// it is not set.
+func contextString(app awscdk.App, key, want string) (string, error) {
+	v := app.Node().TryGetContext(jsii.String(key))
+	if v == nil {
+		return "", nil
+	}
+	s, ok := v.(string)
+	if !ok {
+		return "", fmt.Errorf("-c %s: want %s, got %v", key, want, v)
+	}
+	return s, nil
 }
 
 // stackEnv pins the account and region an environment configures; what it

@@ -37,17 +37,41 @@ type SyncStackProps struct {
 // NewSyncStack defines everything one environment runs on: the credentials
 // secret (created empty), the function with its own role and log group, the
 // schedule that starts it with a dead-letter queue, and alarms that e-mail
-// an operator through an SNS topic.
+// an operator through an SNS topic. Each builder below returns what the next
+// one needs; all constructs are children of the stack, so their logical IDs
+// are the construct ids alone (the snapshots in testdata/ pin them).
 func NewSyncStack(scope constructs.Construct, id string, props *SyncStackProps) awscdk.Stack {
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
 	cfg := props.Config
-	name := resourceName(cfg.Name)
-
 	removal := awscdk.RemovalPolicy_DESTROY
 	if cfg.Retain {
 		removal = awscdk.RemovalPolicy_RETAIN
 	}
+	secret := newSecret(stack, cfg, removal)
+	logGroup := awslogs.NewLogGroup(stack, jsii.String("LogGroup"), &awslogs.LogGroupProps{
+		LogGroupName:  jsii.String(contract.LogGroupName(cfg.Name)),
+		Retention:     logRetention[cfg.LogRetentionDays],
+		RemovalPolicy: removal,
+	})
+	fn := newFunction(stack, cfg, props.AssetDir, secret, logGroup)
+	sched := newSchedule(stack, cfg, fn)
+	topic := newAlarms(stack, cfg, fn, sched)
+	warnIncomplete(stack, cfg)
+	tagStack(stack, cfg)
 
+	output := func(id, value, description string) {
+		awscdk.NewCfnOutput(stack, jsii.String(id), &awscdk.CfnOutputProps{Value: jsii.String(value), Description: jsii.String(description)})
+	}
+	output("SecretArn", *secret.SecretArn(), "ARN of the credentials secret (fill it before the first run)")
+	output("SecretName", contract.SecretName(cfg.Name), "Name of the credentials secret: garoon-sync secret put --env "+cfg.Name)
+	output("FunctionName", *fn.FunctionName(), "The sync function")
+	output("LogGroupName", *logGroup.LogGroupName(), "The function's logs: aws logs tail <name> --follow")
+	output("AlarmTopicArn", *topic.TopicArn(), "SNS topic of the alarms: subscribe more endpoints here")
+	return stack
+}
+
+// newSecret is the credentials secret, created without a value.
+func newSecret(stack awscdk.Stack, cfg EnvConfig, removal awscdk.RemovalPolicy) awssecretsmanager.Secret {
 	secret := awssecretsmanager.NewSecret(stack, jsii.String("Secret"), &awssecretsmanager.SecretProps{
 		SecretName: jsii.String(contract.SecretName(cfg.Name)),
 		Description: jsii.String(fmt.Sprintf(
@@ -72,47 +96,19 @@ func NewSyncStack(scope constructs.Construct, id string, props *SyncStackProps) 
 		Reason: jsii.String("The secret holds a Gmail app password and a Google OAuth refresh token that a person creates in Google's consoles; " +
 			"no API can issue new ones, so there is nothing for a rotation function to do. Rotate by hand: garoon-sync authorize, then garoon-sync secret put."),
 	}}, jsii.Bool(false))
+	return secret
+}
 
-	logGroupName := contract.LogGroupName(cfg.Name)
-	logGroup := awslogs.NewLogGroup(stack, jsii.String("LogGroup"), &awslogs.LogGroupProps{
-		LogGroupName:  jsii.String(logGroupName),
-		Retention:     logRetention[cfg.LogRetentionDays],
-		RemovalPolicy: removal,
-	})
-
-	// The function's only rights: read its one secret, write its own log
-	// group. No AWS managed policy (AWSLambdaBasicExecutionRole would allow
-	// writing to every log group). Metrics go out as EMF log lines, so no
-	// cloudwatch:PutMetricData either.
-	role := awsiam.NewRole(stack, jsii.String("FunctionRole"), &awsiam.RoleProps{
-		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
-		Description: jsii.String("garoon-calendar-sync " + cfg.Name + " function: reads its secret, writes its log group"),
-		InlinePolicies: &map[string]awsiam.PolicyDocument{
-			"SecretAndLogs": awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{
-				Statements: &[]awsiam.PolicyStatement{
-					awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-						Sid:       jsii.String("ReadTheSecret"),
-						Actions:   jsii.Strings("secretsmanager:GetSecretValue"),
-						Resources: &[]*string{secret.SecretArn()},
-					}),
-					awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-						Sid:       jsii.String("WriteOwnLogs"),
-						Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
-						Resources: &[]*string{logGroup.LogGroupArn()},
-					}),
-				},
-			}),
-		},
-	})
-
-	fn := awslambda.NewFunction(stack, jsii.String("Function"), &awslambda.FunctionProps{
-		FunctionName: jsii.String(name),
+// newFunction is the sync function with a role of its own.
+func newFunction(stack awscdk.Stack, cfg EnvConfig, assetDir string, secret awssecretsmanager.Secret, logGroup awslogs.LogGroup) awslambda.Function {
+	return awslambda.NewFunction(stack, jsii.String("Function"), &awslambda.FunctionProps{
+		FunctionName: jsii.String(resourceName(cfg.Name)),
 		Description:  jsii.String("Copies Garoon schedule notices from Gmail to Google Calendar (" + cfg.Name + ")"),
 		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture: awslambda.Architecture_ARM_64(),
 		Handler:      jsii.String("bootstrap"),
-		Code:         awslambda.Code_FromAsset(jsii.String(props.AssetDir), nil),
-		Role:         role,
+		Code:         awslambda.Code_FromAsset(jsii.String(assetDir), nil),
+		Role:         newFunctionRole(stack, cfg, secret, logGroup),
 		LogGroup:     logGroup,
 		MemorySize:   jsii.Number(128),
 		Timeout:      awscdk.Duration_Seconds(jsii.Number(cfg.Timeout.Seconds())),
@@ -142,7 +138,47 @@ func NewSyncStack(scope constructs.Construct, id string, props *SyncStackProps) 
 			contract.EnvLogLevel:     jsii.String(cfg.LogLevel),
 		},
 	})
+}
 
+// newFunctionRole: the function's only rights are to read its one secret
+// and write its own log group. No AWS managed policy
+// (AWSLambdaBasicExecutionRole would allow writing to every log group).
+// Metrics go out as EMF log lines, so no cloudwatch:PutMetricData either.
+func newFunctionRole(stack awscdk.Stack, cfg EnvConfig, secret awssecretsmanager.Secret, logGroup awslogs.LogGroup) awsiam.Role {
+	return awsiam.NewRole(stack, jsii.String("FunctionRole"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		Description: jsii.String("garoon-calendar-sync " + cfg.Name + " function: reads its secret, writes its log group"),
+		InlinePolicies: &map[string]awsiam.PolicyDocument{
+			"SecretAndLogs": awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{
+				Statements: &[]awsiam.PolicyStatement{
+					awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+						Sid:       jsii.String("ReadTheSecret"),
+						Actions:   jsii.Strings("secretsmanager:GetSecretValue"),
+						Resources: &[]*string{secret.SecretArn()},
+					}),
+					awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+						Sid:       jsii.String("WriteOwnLogs"),
+						Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
+						Resources: &[]*string{logGroup.LogGroupArn()},
+					}),
+				},
+			}),
+		},
+	})
+}
+
+// scheduled is what the schedule builder hands to the alarms: the group
+// whose metrics count this schedule's drops, and the dead-letter queue
+// that holds the dropped runs.
+type scheduled struct {
+	group awsscheduler.ScheduleGroup
+	dlq   awssqs.Queue
+}
+
+// newSchedule starts fn on cfg.Schedule, in a schedule group of its own,
+// with a dead-letter queue for runs Scheduler could not deliver.
+func newSchedule(stack awscdk.Stack, cfg EnvConfig, fn awslambda.Function) scheduled {
+	name := resourceName(cfg.Name)
 	dlq := awssqs.NewQueue(stack, jsii.String("ScheduleDLQ"), &awssqs.QueueProps{
 		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
 		EnforceSSL:      jsii.Bool(true),
@@ -192,7 +228,12 @@ func NewSyncStack(scope constructs.Construct, id string, props *SyncStackProps) 
 			"the wildcard covers qualifiers of this one function only."),
 		AppliesTo: &[]any{"Resource::<" + *stack.GetLogicalId(fn.Node().DefaultChild().(awscdk.CfnElement)) + ".Arn>:*"},
 	}}, jsii.Bool(true))
+	return scheduled{group: group, dlq: dlq}
+}
 
+// newAlarms defines the four alarms and the topic they notify, which it
+// returns.
+func newAlarms(stack awscdk.Stack, cfg EnvConfig, fn awslambda.Function, sched scheduled) awssns.Topic {
 	// Not KMS-encrypted: notifications carry only alarm names and states,
 	// and CloudWatch cannot publish to a topic under the AWS managed aws/sns
 	// key; a customer managed key would cost more than the rest of the stack.
@@ -203,62 +244,11 @@ func NewSyncStack(scope constructs.Construct, id string, props *SyncStackProps) 
 	if cfg.AlarmEmail != "" {
 		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(cfg.AlarmEmail), nil))
 	}
-
-	period, periods := didNotRunPeriods(cfg.DidNotRun)
 	alarms := []awscloudwatch.Alarm{
-		newAlarm(stack, "ErrorsAlarm", name+"-errors", fn.MetricErrors(&awscloudwatch.MetricOptions{
-			Period:    awscdk.Duration_Minutes(jsii.Number(15)),
-			Statistic: jsii.String("Sum"),
-		}), fmt.Sprintf("A garoon-calendar-sync %s run failed. Run `%s` to see what is wrong, or read the run's summary line (its fix field names the command): "+
-			"aws logs tail %s --since 1h --filter-pattern ERROR. Nothing is lost: the next run retries every notice that was not applied.",
-			cfg.Name, contract.FixDiagnose(cfg.Name), logGroupName)),
-		newAlarm(stack, "InvalidGrantAlarm", name+"-invalid-grant", awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
-			Namespace:     jsii.String(contract.MetricNamespace),
-			MetricName:    jsii.String(contract.MetricInvalidGrant),
-			DimensionsMap: &map[string]*string{contract.MetricDimension: jsii.String(cfg.Name)},
-			Period:        awscdk.Duration_Minutes(jsii.Number(15)),
-			Statistic:     jsii.String("Sum"),
-		}), fmt.Sprintf("Google refused the refresh token (invalid_grant: revoked, expired or the password changed); no event is synced until it is replaced. "+
-			"Fix: %s (when the secret's %s is %s, Gmail uses the token too: add --gmail after authorize)", contract.FixInvalidGrant(cfg.Name), contract.KeyGmailAuth, contract.GmailAuthOAuth)),
-		// Scheduler gave a run up after its retries (the function deleted,
-		// throttled or not invocable, the role changed). Lambda's own
-		// metrics cannot see this: the function never started.
-		// InvocationDroppedCount: "Emitted when EventBridge Scheduler stops
-		// attempting to invoke the target after a schedule's retry policy
-		// has been exhausted" (monitoring-cloudwatch.html above); the
-		// library's ScheduleGroup.MetricDropped names it with the group
-		// dimension.
-		newAlarm(stack, "ScheduleDroppedAlarm", name+"-schedule-dropped", group.MetricDropped(&awscloudwatch.MetricOptions{
-			Period:    awscdk.Duration_Minutes(jsii.Number(15)),
-			Statistic: jsii.String("Sum"),
-		}), fmt.Sprintf("EventBridge Scheduler could not deliver a scheduled run to the function %s after its retries, so that run did not happen. "+
-			"The schedule's dead-letter queue holds the undelivered events with the error that stopped them: "+
-			"aws sqs receive-message --message-attribute-names All --queue-url %s . "+
-			"Fix the cause (function deleted or renamed, its permissions or the scheduler role changed), then purge the queue. "+
-			"Nothing is lost: the next run picks up every notice still waiting.", name, *dlq.QueueUrl())),
-		// Fires when the function has not been invoked for cfg.DidNotRun,
-		// whatever the reason: the schedule disabled or deleted, its role
-		// broken (Scheduler then cannot even write to the dead-letter
-		// queue), the function throttled. Lambda publishes Invocations only
-		// for minutes with invocations, so "no data" is the signal: missing
-		// data breaches.
-		awscloudwatch.NewAlarm(stack, jsii.String("DidNotRunAlarm"), &awscloudwatch.AlarmProps{
-			AlarmName: jsii.String(name + "-did-not-run"),
-			AlarmDescription: jsii.String(fmt.Sprintf("The function %s has not been invoked for %s, although its schedule (%s, Asia/Tokyo) should have started it. "+
-				"Check the schedule: aws scheduler get-schedule --group-name %s --name %s (State ENABLED?); "+
-				"the dead-letter queue for delivery errors: aws sqs receive-message --message-attribute-names All --queue-url %s ; "+
-				"then `%s`. Nothing is lost while it does not run: the next run picks up every notice within the lookback window.",
-				name, humanDuration(cfg.DidNotRun), cronText(cfg.Schedule), name, name, *dlq.QueueUrl(), contract.FixDiagnose(cfg.Name))),
-			Metric: fn.MetricInvocations(&awscloudwatch.MetricOptions{
-				Period:    awscdk.Duration_Minutes(jsii.Number(period.Minutes())),
-				Statistic: jsii.String("Sum"),
-			}),
-			Threshold:          jsii.Number(1),
-			ComparisonOperator: awscloudwatch.ComparisonOperator_LESS_THAN_THRESHOLD,
-			EvaluationPeriods:  jsii.Number(float64(periods)),
-			DatapointsToAlarm:  jsii.Number(float64(periods)),
-			TreatMissingData:   awscloudwatch.TreatMissingData_BREACHING,
-		}),
+		errorsAlarm(stack, cfg, fn),
+		invalidGrantAlarm(stack, cfg),
+		scheduleDroppedAlarm(stack, cfg, sched),
+		didNotRunAlarm(stack, cfg, fn, sched.dlq),
 	}
 	action := awscloudwatchactions.NewSnsAction(topic)
 	alarmArns := make([]*string, len(alarms))
@@ -279,8 +269,82 @@ func NewSyncStack(scope constructs.Construct, id string, props *SyncStackProps) 
 			"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()},
 		},
 	}))
+	return topic
+}
 
-	// Synth succeeds either way; these say what a deploy would lack.
+// alarmPeriod is the period of the alarms that fire on a single event.
+func alarmPeriod() *awscloudwatch.MetricOptions {
+	return &awscloudwatch.MetricOptions{
+		Period:    awscdk.Duration_Minutes(jsii.Number(15)),
+		Statistic: jsii.String("Sum"),
+	}
+}
+
+func errorsAlarm(stack awscdk.Stack, cfg EnvConfig, fn awslambda.Function) awscloudwatch.Alarm {
+	return newAlarm(stack, "ErrorsAlarm", resourceName(cfg.Name)+"-errors", fn.MetricErrors(alarmPeriod()),
+		fmt.Sprintf("A garoon-calendar-sync %s run failed. Run `%s` to see what is wrong, or read the run's summary line (its fix field names the command): "+
+			"aws logs tail %s --since 1h --filter-pattern ERROR. Nothing is lost: the next run retries every notice that was not applied.",
+			cfg.Name, contract.FixDiagnose(cfg.Name), contract.LogGroupName(cfg.Name)))
+}
+
+func invalidGrantAlarm(stack awscdk.Stack, cfg EnvConfig) awscloudwatch.Alarm {
+	return newAlarm(stack, "InvalidGrantAlarm", resourceName(cfg.Name)+"-invalid-grant", awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+		Namespace:     jsii.String(contract.MetricNamespace),
+		MetricName:    jsii.String(contract.MetricInvalidGrant),
+		DimensionsMap: &map[string]*string{contract.MetricDimension: jsii.String(cfg.Name)},
+		Period:        awscdk.Duration_Minutes(jsii.Number(15)),
+		Statistic:     jsii.String("Sum"),
+	}), fmt.Sprintf("Google refused the refresh token (invalid_grant: revoked, expired or the password changed); no event is synced until it is replaced. "+
+		"Fix: %s (when the secret's %s is %s, Gmail uses the token too: add --gmail after authorize)", contract.FixInvalidGrant(cfg.Name), contract.KeyGmailAuth, contract.GmailAuthOAuth))
+}
+
+// scheduleDroppedAlarm: Scheduler gave a run up after its retries (the
+// function deleted, throttled or not invocable, the role changed). Lambda's
+// own metrics cannot see this: the function never started.
+// InvocationDroppedCount: "Emitted when EventBridge Scheduler stops
+// attempting to invoke the target after a schedule's retry policy has been
+// exhausted" (monitoring-cloudwatch.html, see newSchedule); the library's
+// ScheduleGroup.MetricDropped names it with the group dimension.
+func scheduleDroppedAlarm(stack awscdk.Stack, cfg EnvConfig, sched scheduled) awscloudwatch.Alarm {
+	name := resourceName(cfg.Name)
+	return newAlarm(stack, "ScheduleDroppedAlarm", name+"-schedule-dropped", sched.group.MetricDropped(alarmPeriod()),
+		fmt.Sprintf("EventBridge Scheduler could not deliver a scheduled run to the function %s after its retries, so that run did not happen. "+
+			"The schedule's dead-letter queue holds the undelivered events with the error that stopped them: "+
+			"aws sqs receive-message --message-attribute-names All --queue-url %s . "+
+			"Fix the cause (function deleted or renamed, its permissions or the scheduler role changed), then purge the queue. "+
+			"Nothing is lost: the next run picks up every notice still waiting.", name, *sched.dlq.QueueUrl()))
+}
+
+// didNotRunAlarm fires when the function has not been invoked for
+// cfg.DidNotRun, whatever the reason: the schedule disabled or deleted, its
+// role broken (Scheduler then cannot even write to the dead-letter queue),
+// the function throttled. Lambda publishes Invocations only for minutes
+// with invocations, so "no data" is the signal: missing data breaches.
+func didNotRunAlarm(stack awscdk.Stack, cfg EnvConfig, fn awslambda.Function, dlq awssqs.Queue) awscloudwatch.Alarm {
+	name := resourceName(cfg.Name)
+	period, periods := didNotRunPeriods(cfg.DidNotRun)
+	return awscloudwatch.NewAlarm(stack, jsii.String("DidNotRunAlarm"), &awscloudwatch.AlarmProps{
+		AlarmName: jsii.String(name + "-did-not-run"),
+		AlarmDescription: jsii.String(fmt.Sprintf("The function %s has not been invoked for %s, although its schedule (%s, Asia/Tokyo) should have started it. "+
+			"Check the schedule: aws scheduler get-schedule --group-name %s --name %s (State ENABLED?); "+
+			"the dead-letter queue for delivery errors: aws sqs receive-message --message-attribute-names All --queue-url %s ; "+
+			"then `%s`. Nothing is lost while it does not run: the next run picks up every notice within the lookback window.",
+			name, humanDuration(cfg.DidNotRun), cronText(cfg.Schedule), name, name, *dlq.QueueUrl(), contract.FixDiagnose(cfg.Name))),
+		Metric: fn.MetricInvocations(&awscloudwatch.MetricOptions{
+			Period:    awscdk.Duration_Minutes(jsii.Number(period.Minutes())),
+			Statistic: jsii.String("Sum"),
+		}),
+		Threshold:          jsii.Number(1),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_LESS_THAN_THRESHOLD,
+		EvaluationPeriods:  jsii.Number(float64(periods)),
+		DatapointsToAlarm:  jsii.Number(float64(periods)),
+		TreatMissingData:   awscloudwatch.TreatMissingData_BREACHING,
+	})
+}
+
+// warnIncomplete: synth succeeds either way; these warnings say what a
+// deploy would lack.
+func warnIncomplete(stack awscdk.Stack, cfg EnvConfig) {
 	if cfg.AlarmEmail == "" {
 		awscdk.Annotations_Of(stack).AddWarningV2(jsii.String(warnNoAlarmEmail), jsii.String(fmt.Sprintf(
 			"%s: alarmEmail is %q: its alarms notify nobody. Set context.environments.%s.alarmEmail in cdk.json to an address (and confirm the subscription mail), "+
@@ -291,23 +355,17 @@ func NewSyncStack(scope constructs.Construct, id string, props *SyncStackProps) 
 			"%s: no account is pinned, so it deploys to whichever account the CLI's credentials belong to. "+
 				"Set context.environments.%s.account in cdk.json to the 12-digit account ID (aws sts get-caller-identity).", cfg.Name, cfg.Name)))
 	}
+}
 
+// tagStack tags every resource with the project, the environment and the
+// environment's own tags.
+func tagStack(stack awscdk.Stack, cfg EnvConfig) {
 	tags := awscdk.Tags_Of(stack)
 	tags.Add(jsii.String(tagProject), jsii.String(projectName), nil)
 	tags.Add(jsii.String(tagEnvironment), jsii.String(cfg.Name), nil)
 	for _, k := range slices.Sorted(maps.Keys(cfg.Tags)) {
 		tags.Add(jsii.String(k), jsii.String(cfg.Tags[k]), nil)
 	}
-
-	output := func(id, value, description string) {
-		awscdk.NewCfnOutput(stack, jsii.String(id), &awscdk.CfnOutputProps{Value: jsii.String(value), Description: jsii.String(description)})
-	}
-	output("SecretArn", *secret.SecretArn(), "ARN of the credentials secret (fill it before the first run)")
-	output("SecretName", contract.SecretName(cfg.Name), "Name of the credentials secret: garoon-sync secret put --env "+cfg.Name)
-	output("FunctionName", *fn.FunctionName(), "The sync function")
-	output("LogGroupName", *logGroup.LogGroupName(), "The function's logs: aws logs tail <name> --follow")
-	output("AlarmTopicArn", *topic.TopicArn(), "SNS topic of the alarms: subscribe more endpoints here")
-	return stack
 }
 
 // resourceName is the name of the function and its schedule; the CLI finds

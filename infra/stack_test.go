@@ -85,16 +85,22 @@ var (
 	projectStacksErr  error
 )
 
-// stacks synthesizes every environment of cdk.json once per test binary.
+// ciAlarmEmail is the -c alarmEmail that CI synthesizes with (make ci):
+// the shipped prod names no address of its own.
+const ciAlarmEmail = AlarmEmailNone
+
+// stacks synthesizes every environment of cdk.json once per test binary,
+// as CI does (make synth-all ALARM_EMAIL=none).
 func stacks(t *testing.T) []synthesized {
 	t.Helper()
 	projectStacksOnce.Do(func() {
 		ctx := cdkContext(t)
+		ctx[contextAlarmEmail] = ciAlarmEmail
 		app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
 		if projectStacksErr = defineApp(app, sharedAssetDir, false); projectStacksErr != nil {
 			return
 		}
-		cfgs, err := ParseEnvironments(ctx[contextEnvironments])
+		cfgs, err := ParseEnvironments(ctx[contextEnvironments], "", Defaults{AlarmEmail: ciAlarmEmail})
 		if err != nil {
 			projectStacksErr = err
 			return
@@ -350,7 +356,7 @@ func TestReservedConcurrency(t *testing.T) {
 			t.Errorf("%s: ReservedConcurrentExecutions %v; cdk.json must not reserve concurrency by default", s.cfg.Name, v)
 		}
 	}
-	cfgs, err := ParseEnvironments(map[string]any{"rc": map[string]any{"alarmEmail": AlarmEmailNone, "reservedConcurrency": 1}})
+	cfgs, err := ParseEnvironments(map[string]any{"rc": map[string]any{"alarmEmail": AlarmEmailNone, "reservedConcurrency": 1}}, "", Defaults{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -763,7 +769,7 @@ func TestDidNotRunAlarmWindows(t *testing.T) {
 		if tc.minutes != nil {
 			in["didNotRunMinutes"] = tc.minutes
 		}
-		cfgs, err := ParseEnvironments(map[string]any{"win": in})
+		cfgs, err := ParseEnvironments(map[string]any{"win": in}, "", Defaults{})
 		if err != nil {
 			t.Fatalf("%+v: %v", tc, err)
 		}
@@ -797,7 +803,8 @@ func TestAlarmTopic(t *testing.T) {
 				})})},
 			})
 		})
-		// cdk.json ships with "none": no subscriber, and a warning.
+		// cdk.json ships with "none" for dev and no address for prod (CI
+		// synthesizes it with -c alarmEmail=none): no subscriber, and a warning.
 		ann := assertions.Annotations_FromStack(s.stack)
 		if s.cfg.AlarmEmail == "" {
 			check(t, s.cfg.Name+" no-subscriber warning", func() {
@@ -950,17 +957,25 @@ func TestAssetHashDependsOnContentOnly(t *testing.T) {
 
 func TestDefineAppErrors(t *testing.T) {
 	for _, tc := range []struct {
-		name     string
-		env      string
-		assetDir string
-		want     string
+		name       string
+		env        string
+		alarmEmail any // -c alarmEmail, nil for none
+		assetDir   string
+		want       string
 	}{
-		{"unknown env", "staging", fakeAssetDir(t, "x"), `unknown environment "staging" (-c env=staging): cdk.json context "environments" defines dev, prod`},
-		{"missing binary", "dev", t.TempDir(), "bootstrap not found: run `make build` first"},
+		{"unknown env", "staging", ciAlarmEmail, fakeAssetDir(t, "x"), `unknown environment "staging" (-c env=staging): cdk.json context "environments" defines dev, prod`},
+		{"missing binary", "dev", ciAlarmEmail, t.TempDir(), "bootstrap not found: run `make build` first"},
+		// The shipped prod, deployed as is (no -c alarmEmail), says where
+		// its address goes.
+		{"prod without alarmEmail", "prod", nil, fakeAssetDir(t, "x"), `environment "prod": alarmEmail is missing: set context.environments.prod.alarmEmail in cdk.json`},
+		{"alarmEmail not a string", "dev", 1.0, fakeAssetDir(t, "x"), "-c alarmEmail: want an address or none, got 1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := cdkContext(t)
 			ctx[contextEnv] = tc.env
+			if tc.alarmEmail != nil {
+				ctx[contextAlarmEmail] = tc.alarmEmail
+			}
 			app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
 			err := defineApp(app, tc.assetDir, false)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -969,36 +984,47 @@ func TestDefineAppErrors(t *testing.T) {
 		})
 	}
 
-	ctx := cdkContext(t)
-	ctx[contextEnv] = "prod"
-	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
-	if err := defineApp(app, fakeAssetDir(t, "x"), false); err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, c := range *app.Node().Children() {
-		if *awscdk.Stack_IsStack(c) {
-			names = append(names, *awscdk.Stack_Of(c).StackName())
+	// -c env=NAME defines that stack only; dev needs no -c alarmEmail
+	// (its own is "none"), however prod's is still missing.
+	for _, tc := range []struct {
+		env        string
+		alarmEmail any
+	}{{"prod", ciAlarmEmail}, {"dev", nil}} {
+		ctx := cdkContext(t)
+		ctx[contextEnv] = tc.env
+		if tc.alarmEmail != nil {
+			ctx[contextAlarmEmail] = tc.alarmEmail
 		}
-	}
-	if !slices.Equal(names, []string{contract.StackName("prod")}) {
-		t.Errorf("-c env=prod defines stacks %v, want only %s", names, contract.StackName("prod"))
+		app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
+		if err := defineApp(app, fakeAssetDir(t, "x"), false); err != nil {
+			t.Fatalf("-c env=%s: %v", tc.env, err)
+		}
+		var names []string
+		for _, c := range *app.Node().Children() {
+			if *awscdk.Stack_IsStack(c) {
+				names = append(names, *awscdk.Stack_Of(c).StackName())
+			}
+		}
+		if !slices.Equal(names, []string{contract.StackName(tc.env)}) {
+			t.Errorf("-c env=%s defines stacks %v, want only %s", tc.env, names, contract.StackName(tc.env))
+		}
 	}
 }
 
 // testConfig is a valid environment with the defaults, for stacks that are
 // not in cdk.json.
 func testConfig(name string) EnvConfig {
-	cfgs, err := ParseEnvironments(map[string]any{name: map[string]any{"alarmEmail": AlarmEmailNone}})
+	cfgs, err := ParseEnvironments(map[string]any{name: map[string]any{"alarmEmail": AlarmEmailNone}}, "", Defaults{})
 	if err != nil {
 		panic(err)
 	}
 	return cfgs[0]
 }
 
+// cdkConfigs are the environments of cdk.json as CI synthesizes them.
 func cdkConfigs(t *testing.T) []EnvConfig {
 	t.Helper()
-	cfgs, err := ParseEnvironments(cdkContext(t)[contextEnvironments])
+	cfgs, err := ParseEnvironments(cdkContext(t)[contextEnvironments], "", Defaults{AlarmEmail: ciAlarmEmail})
 	if err != nil {
 		t.Fatal(err)
 	}

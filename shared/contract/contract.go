@@ -147,5 +147,12 @@ func FixGmailLogin(env string) string {
 // empty.
 func FixFillSecret(env string) string { return "garoon-sync secret put --env " + env }
 
+// FixTooManyDeletes lists the deletes the mass-delete guard held back,
+// changing nothing; if they are real, the same command without --dry-run
+// applies them (once: the limit is back for the next run).
+func FixTooManyDeletes(env string) string {
+	return "garoon-sync run --env " + env + " --dry-run --max-deletes -1"
+}
+
 // FixDiagnose finds what else is wrong.
 func FixDiagnose(env string) string { return "garoon-sync doctor --env " + env }

@@ -1,8 +1,15 @@
-// Package makefile checks what `make build` does, without building.
+// Package makefile checks what the Makefile and .ci/run do, without
+// running them (make -n): the bootstrap's mode, CI's steps each run once
+// from one place, help texts that say what a target runs.
 package makefile
 
 import (
+	"encoding/json"
+	"maps"
+	"os"
 	"os/exec"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -29,4 +36,170 @@ func TestBuildModeIsExecutable(t *testing.T) {
 	if build < 0 || chmod < build {
 		t.Errorf("make build does not chmod 0755 the bootstrap after building it:\n%s", out)
 	}
+}
+
+// makeN is what `make -n args…` would run, one command a line, with the
+// sub-makes' own lines (make -n runs $(MAKE) lines, passing -n on).
+func makeN(t *testing.T, args ...string) []string {
+	t.Helper()
+	out, err := exec.Command("make", append([]string{"-C", "../..", "--no-print-directory", "-n"}, args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("make -n %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	var lines []string
+	for _, l := range strings.Split(string(out), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	return lines
+}
+
+// count is how many lines contain s.
+func count(lines []string, s string) int {
+	n := 0
+	for _, l := range lines {
+		if strings.Contains(l, s) {
+			n++
+		}
+	}
+	return n
+}
+
+// TestCIRunsEachStepOnce: `make ci` is CI (.ci/run and the pull-request
+// workflow run it and nothing else): every check once, and one synth of
+// all environments (no -c env) with -c alarmEmail=none, so that prod,
+// shipped without an address, synthesizes offline.
+func TestCIRunsEachStepOnce(t *testing.T) {
+	ci := makeN(t, "ci")
+	for _, step := range []string{"gofmt -l", "go vet work", "go tool staticcheck", "go tool actionlint", "go test ", "cdk synth "} {
+		if n := count(ci, step); n != 1 {
+			t.Errorf("make ci runs %q %d times, want once:\n%s", step, n, strings.Join(ci, "\n"))
+		}
+	}
+	for _, l := range ci {
+		if strings.Contains(l, "cdk synth ") && (strings.Contains(l, "-c env=") || !strings.Contains(l, "-c alarmEmail=none")) {
+			t.Errorf("make ci synthesizes %q; want every environment (no -c env) with -c alarmEmail=none", l)
+		}
+	}
+}
+
+// TestAlarmEmailOverrideNeverDeploys: ALARM_EMAIL reaches the synths only;
+// a deploy of an environment without alarmEmail must fail and say where
+// the address goes.
+func TestAlarmEmailOverrideNeverDeploys(t *testing.T) {
+	for _, target := range []string{"synth", "synth-all"} {
+		if n := count(makeN(t, target, "ALARM_EMAIL=none"), "-c alarmEmail=none"); n != 1 {
+			t.Errorf("make %s ALARM_EMAIL=none: %d lines pass -c alarmEmail=none, want 1", target, n)
+		}
+		if n := count(makeN(t, target), "alarmEmail"); n != 0 {
+			t.Errorf("make %s without ALARM_EMAIL passes alarmEmail", target)
+		}
+	}
+	for _, target := range []string{"deploy", "diff", "cdk-bootstrap"} {
+		if n := count(makeN(t, target, "ENV=prod", "ALARM_EMAIL=none"), "alarmEmail"); n != 0 {
+			t.Errorf("make %s ENV=prod ALARM_EMAIL=none passes alarmEmail on", target)
+		}
+	}
+}
+
+// TestTestHelpSaysWhatItRuns: `make help`'s line for test names each step
+// `make test` runs, and nothing it does not run.
+func TestTestHelpSaysWhatItRuns(t *testing.T) {
+	var help string
+	for _, l := range makeHelp(t) {
+		if rest, ok := strings.CutPrefix(l, "test "); ok {
+			help = strings.TrimSpace(rest)
+		}
+	}
+	if help == "" {
+		t.Fatal("make help has no line for test")
+	}
+	run := makeN(t, "test")
+	// The help's words for each command.
+	for word, command := range map[string]string{
+		"gofmt":       "gofmt -l",
+		"go vet":      "go vet work",
+		"staticcheck": "go tool staticcheck",
+		"actionlint":  "go tool actionlint",
+		"go test":     "go test ",
+		"synth":       "cdk synth",
+		"fuzz":        "-fuzz",
+	} {
+		said, ran := strings.Contains(help, word), count(run, command) > 0
+		if said != ran {
+			t.Errorf("make help says %q; %q in it: %v, make test runs %q: %v", help, word, said, command, ran)
+		}
+	}
+	if strings.Contains(help, "everything CI runs") {
+		t.Errorf("make help: %q, but CI runs make ci", help)
+	}
+}
+
+func makeHelp(t *testing.T) []string {
+	t.Helper()
+	out, err := exec.Command("make", "-C", "../..", "--no-print-directory", "help").CombinedOutput()
+	if err != nil {
+		t.Fatalf("make help: %v\n%s", err, out)
+	}
+	return strings.Split(string(out), "\n")
+}
+
+// TestCIScriptRunsMakeCI: .ci/run installs what make cannot, then runs
+// make ci; it names no environment (the app reads them from cdk.json) and
+// runs no check of its own.
+func TestCIScriptRunsMakeCI(t *testing.T) {
+	b, err := os.ReadFile("../../.ci/run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	envs := environments(t)
+	makes := 0
+	for _, l := range strings.Split(string(b), "\n") {
+		if l = strings.TrimSpace(l); l == "" || strings.HasPrefix(l, "#") {
+			continue
+		}
+		for _, w := range strings.FieldsFunc(l, func(r rune) bool { return r == ' ' || r == '=' || r == '"' || r == ';' }) {
+			if slices.Contains(envs, w) {
+				t.Errorf(".ci/run names the environment %q: %s", w, l)
+			}
+		}
+		if makeRE.MatchString(l) {
+			makes++
+			if l != "make ci" {
+				t.Errorf(".ci/run runs %q; want make ci only", l)
+			}
+		}
+		for _, own := range []string{"go test", "go vet", "actionlint", "staticcheck", "cdk "} {
+			if strings.Contains(l, own) {
+				t.Errorf(".ci/run runs %q itself: %s", own, l)
+			}
+		}
+	}
+	if makes != 1 {
+		t.Errorf(".ci/run runs make %d times, want once (make ci)", makes)
+	}
+}
+
+var makeRE = regexp.MustCompile(`\bmake\b`)
+
+// environments are the names cdk.json defines.
+func environments(t *testing.T) []string {
+	t.Helper()
+	b, err := os.ReadFile("../../cdk.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		Context struct {
+			Environments map[string]json.RawMessage `json:"environments"`
+		} `json:"context"`
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Context.Environments) < 2 {
+		t.Fatalf("cdk.json defines %d environments", len(f.Context.Environments))
+	}
+	return slices.Collect(maps.Keys(f.Context.Environments))
 }

@@ -1,7 +1,8 @@
 // Package workflows checks the GitHub Actions workflows for the properties
 // the README promises: a pull request's code never runs while AWS
 // credentials are present, checkouts keep no token, third-party actions
-// are pinned by commit.
+// are pinned by commit, and the tests, lint and synth are make ci's (run
+// through .ci/run), not steps of their own.
 package workflows
 
 import (
@@ -110,6 +111,36 @@ func TestPullRequestWorkflow(t *testing.T) {
 	}
 }
 
+// TestPullRequestRunsMakeCI: the test job runs .ci/run (make ci) and no
+// step anywhere runs one of make ci's steps again: the Makefile owns each.
+func TestPullRequestRunsMakeCI(t *testing.T) {
+	w, _ := load(t, "../../.github/workflows/pr.yml")
+	ciRuns := 0
+	for name, j := range w.Jobs {
+		for _, s := range j.Steps {
+			for _, line := range strings.Split(s.Run, "\n") {
+				line = strings.TrimSpace(line)
+				if line == "bash .ci/run" {
+					ciRuns++
+					if name != "test" {
+						t.Errorf("job %s runs .ci/run; the test job should", name)
+					}
+				}
+				if ownedByMake.MatchString(line) {
+					t.Errorf("job %s runs %q itself; make ci (via .ci/run) owns that step", name, line)
+				}
+			}
+		}
+	}
+	if ciRuns != 1 {
+		t.Errorf(".ci/run runs %d times in the workflow, want once (job test)", ciRuns)
+	}
+}
+
+// ownedByMake: commands of make ci's steps (the diff job's `cdk diff` on
+// the downloaded templates is no such step).
+var ownedByMake = regexp.MustCompile(`\bmake\b|\bgo (test|vet|build|tool)\b|actionlint|staticcheck|\bcdk synth\b`)
+
 func checksOutBase(j job) bool {
 	for _, s := range j.Steps {
 		if strings.HasPrefix(s.Uses, "actions/checkout@") && s.With["ref"] == "${{ github.event.pull_request.base.sha }}" {
@@ -144,6 +175,14 @@ steps:
 	}
 	if hits != 2 || !strings.HasPrefix(j.Steps[0].Uses, "actions/checkout@") || j.Steps[0].With["persist-credentials"] == false {
 		t.Errorf("the old diff job was not recognised: %d hits", hits)
+	}
+	for _, old := range []string{"go tool actionlint", "npx --no-install cdk synth -q --no-notices", "make build"} {
+		if !ownedByMake.MatchString(old) {
+			t.Errorf("the old test job's %q was not recognised as make ci's", old)
+		}
+	}
+	if ownedByMake.MatchString(`npx --no-install cdk diff --no-notices --no-color --app assembly`) {
+		t.Error("the diff job's cdk diff taken for a make ci step")
 	}
 	if pinned.MatchString("uses: actions/checkout@v6") {
 		t.Error("a tag passed as a pin")

@@ -227,18 +227,51 @@ func authorize(ctx context.Context, cfg *oauth2.Config, browser bool, stderr io.
 	verifier := oauth2.GenerateVerifier()
 	authURL := cfg.AuthCodeURL(state, oauth2.AccessTypeOffline, oauth2.ApprovalForce, oauth2.S256ChallengeOption(verifier))
 
-	type result struct {
-		code string
-		err  error
+	done := make(chan callbackResult, 1)
+	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: callbackHandler(state, done)}
+	go srv.Serve(ln) // ends with Shutdown; its error is then http.ErrServerClosed
+	defer srv.Shutdown(context.Background())
+
+	what := "write to your Google Calendar"
+	if slices.Contains(cfg.Scopes, contract.GmailScope) {
+		what += " and read your Gmail over IMAP"
 	}
-	done := make(chan result, 1)
-	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	fmt.Fprintf(stderr, "Open this address to let garoon-sync %s:\n\n  %s\n\n", what, authURL)
+	if browser {
+		if err := openBrowser(authURL); err != nil {
+			fmt.Fprintln(stderr, "(could not open a browser; open the address yourself)")
+		}
+	}
+	var res callbackResult
+	select {
+	case res = <-done:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("no answer from the browser: %w", ctx.Err())
+	}
+	if res.err != nil {
+		return nil, res.err
+	}
+	return exchange(ctx, cfg, res.code, verifier)
+}
+
+// callbackResult is what the consent page's redirect brought: the code, or
+// why there is none.
+type callbackResult struct {
+	code string
+	err  error
+}
+
+// callbackHandler answers the consent page's redirect to /callback: it
+// checks the state, tells the browser's tab the outcome, and sends the
+// first answer to done.
+func callbackHandler(state string, done chan<- callbackResult) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/callback" {
 			http.NotFound(w, r)
 			return
 		}
 		q := r.URL.Query()
-		var res result
+		var res callbackResult
 		switch {
 		case subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(state)) != 1:
 			res.err = errors.New("the answer's state does not match this request: start again")
@@ -260,30 +293,13 @@ func authorize(ctx context.Context, cfg *oauth2.Config, browser bool, stderr io.
 		case done <- res:
 		default:
 		}
-	})}
-	go srv.Serve(ln) //nolint:errcheck // ends with Shutdown
-	defer srv.Shutdown(context.Background())
+	})
+}
 
-	what := "write to your Google Calendar"
-	if slices.Contains(cfg.Scopes, contract.GmailScope) {
-		what += " and read your Gmail over IMAP"
-	}
-	fmt.Fprintf(stderr, "Open this address to let garoon-sync %s:\n\n  %s\n\n", what, authURL)
-	if browser {
-		if err := openBrowser(authURL); err != nil {
-			fmt.Fprintln(stderr, "(could not open a browser; open the address yourself)")
-		}
-	}
-	var res result
-	select {
-	case res = <-done:
-	case <-ctx.Done():
-		return nil, fmt.Errorf("no answer from the browser: %w", ctx.Err())
-	}
-	if res.err != nil {
-		return nil, res.err
-	}
-	tok, err := cfg.Exchange(ctx, res.code, oauth2.VerifierOption(verifier))
+// exchange trades the code (and the PKCE verifier) for the tokens, and
+// insists on a refresh token: the function has nothing else to work with.
+func exchange(ctx context.Context, cfg *oauth2.Config, code, verifier string) (*oauth2.Token, error) {
+	tok, err := cfg.Exchange(ctx, code, oauth2.VerifierOption(verifier))
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) && re.ErrorCode == "invalid_client" {
 		return nil, errors.New("google refused the OAuth client (invalid_client): check the client id and secret")

@@ -71,6 +71,17 @@ const (
 	demoEnv    = "demo"
 )
 
+// demoZone is the demo secret's Garoon zone: it sets no garoon_time_zone,
+// so the default. The calendar table shows times in it, as the run tables
+// do. (time/tzdata, imported in main.go, makes loading it infallible.)
+var demoZone = func() *time.Location {
+	z, err := time.LoadLocation(contract.DefaultTimeZone)
+	if err != nil {
+		panic(err)
+	}
+	return z
+}()
+
 func defaultDemoEnvFile() string { return filepath.Join(os.TempDir(), "garoon-sync-demo.env") }
 
 func cmdDemo(args []string, stdout, stderr io.Writer) int {
@@ -115,10 +126,12 @@ type demoWorld struct {
 	logs *fakelogs.Server
 	dir  string
 	env  map[string]string
+	// received is when the last mail delivered arrived.
+	received time.Time
 }
 
 func startDemoWorld() (w *demoWorld, err error) {
-	w = &demoWorld{}
+	w = &demoWorld{received: time.Now().Add(-2 * time.Hour)}
 	defer func() {
 		if err != nil {
 			w.close()
@@ -265,29 +278,41 @@ func demo(ctx context.Context, stdout, stderr io.Writer, verbose bool, serveEnvF
 	defer w.close()
 	runCtx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
+	r, err := w.runner(runCtx, cliLogger(stderr, verbose))
+	if err != nil {
+		return err
+	}
+	if err := demoRuns(runCtx, stdout, w, r); err != nil {
+		return err
+	}
+	writeCalendar(stdout, w.cal)
+	if serveEnvFile == "" {
+		return nil
+	}
+	return serveDemo(ctx, stdout, w, serveEnvFile)
+}
 
-	// The same wiring as the Lambda: settings and secret from the
-	// environment, the summary line in Lambda's JSON log format.
+// runner is the Lambda's wiring pointed at the fakes: settings and secret
+// read from the demo's environment, and each run's summary line and
+// metrics line written to the fake CloudWatch Logs in Lambda's JSON log
+// format, as the function writes them (where doctor finds the last run).
+func (w *demoWorld) runner(ctx context.Context, log *slog.Logger) (*runner.Runner, error) {
 	settings, err := runner.SettingsFromEnv(w.getenv)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	src, err := secret.FromEnv(runCtx, w.getenv)
+	src, err := secret.FromEnv(ctx, w.getenv)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	creds, err := src.Load(runCtx)
-	if err != nil {
-		return err
-	}
-	log := cliLogger(stderr, verbose)
-	gcal, err := runner.NewCalendar(settings, creds, log)
-	if err != nil {
-		return err
-	}
-	lambdaLog := slog.New(slog.NewJSONHandler(w.logs.Writer(contract.LogGroupName(demoEnv), "demo"),
-		&slog.HandlerOptions{ReplaceAttr: lambdacontext.ReplaceAttr}))
+	logs := w.logs.Writer(contract.LogGroupName(demoEnv), "demo")
+	lambdaLog := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{ReplaceAttr: lambdacontext.ReplaceAttr}))
+	return runner.New(settings, src, runner.Options{Logger: log, SummaryLog: lambdaLog, Metrics: logs}), nil
+}
 
+// demoRuns delivers the sample mails in three batches, a run after each,
+// and prints what each run did.
+func demoRuns(ctx context.Context, stdout io.Writer, w *demoWorld, r *runner.Runner) error {
 	names, err := fs.Glob(demoMails, "demo/*.eml")
 	if err != nil {
 		return err
@@ -299,23 +324,16 @@ func demo(ctx context.Context, stdout, stderr io.Writer, verbose bool, serveEnvF
 		"Run 2: the next day's notices arrive",
 		"Run 3: nothing new; running again changes nothing",
 	}
-	received := time.Now().Add(-2 * time.Hour)
 	for i, batch := range batches {
 		fmt.Fprintf(stdout, "\n== %s ==\n", titles[i])
+		if err := w.deliver(batch); err != nil {
+			return err
+		}
 		for _, name := range batch {
-			raw, err := demoMails.ReadFile(name)
-			if err != nil {
-				return err
-			}
-			received = received.Add(time.Minute)
-			if err := w.imap.Append(raw, received); err != nil {
-				return err
-			}
 			fmt.Fprintf(stdout, "  mail %s\n", strings.TrimSuffix(path.Base(name), ".eml"))
 		}
 		fmt.Fprintln(stdout)
-		rep, err := runner.Run(runCtx, settings, creds, gcal, runner.Options{Logger: log})
-		runner.NewSummary(demoEnv, rep, err).Log(runCtx, lambdaLog)
+		_, rep, err := r.Run(ctx)
 		if rep != nil {
 			writeSteps(stdout, rep)
 			fmt.Fprintln(stdout, summary(rep))
@@ -324,10 +342,29 @@ func demo(ctx context.Context, stdout, stderr io.Writer, verbose bool, serveEnvF
 			return err
 		}
 	}
+	return nil
+}
 
-	cal := w.cal
+// deliver appends the embedded mails named to the fake mailbox, received a
+// minute apart after the last ones.
+func (w *demoWorld) deliver(names []string) error {
+	for _, name := range names {
+		raw, err := demoMails.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		w.received = w.received.Add(time.Minute)
+		if err := w.imap.Append(raw, w.received); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeCalendar prints the fake calendar's events and the requests it got.
+func writeCalendar(stdout io.Writer, cal *fakecal.Server) {
 	fmt.Fprintf(stdout, "\n== Google Calendar now ==\n")
-	t := &table{header: []string{"WHEN (JST)", "TITLE", "REPEATS", "LOCATION", "ATTENDEES INVITED"}}
+	t := &table{header: []string{whenHeader(demoZone), "TITLE", "REPEATS", "LOCATION", "ATTENDEES INVITED"}}
 	for _, ev := range cal.Events() {
 		t.add(eventWhen(ev), ev.Summary, repeatText(ev), ev.Location, invited(ev))
 	}
@@ -336,31 +373,25 @@ func demo(ctx context.Context, stdout, stderr io.Writer, verbose bool, serveEnvF
 		cal.Count(fakecal.KindList), cal.Count(fakecal.KindGet), cal.Count(fakecal.KindInsert),
 		cal.Count(fakecal.KindUpdate), cal.Count(fakecal.KindDelete), cal.Count(fakecal.KindToken))
 	fmt.Fprintln(stdout, "Every write used sendUpdates=none: nobody was e-mailed. Mails are marked with the IMAP keyword GaroonSynced, not \\Seen.")
+}
 
-	if serveEnvFile == "" {
-		return nil
-	}
+// serveDemo delivers one more notice, writes the env file that points the
+// CLI at the fakes, and keeps them running until ctx ends (Ctrl-C).
+func serveDemo(ctx context.Context, stdout io.Writer, w *demoWorld, envFile string) error {
 	// One more notice arrives after the last run, so that doctor counts
 	// it and run --dry-run has a plan to show.
 	later, err := fs.Glob(demoMails, "demo/serve/*.eml")
 	if err != nil {
 		return err
 	}
-	for _, name := range later {
-		raw, err := demoMails.ReadFile(name)
-		if err != nil {
-			return err
-		}
-		received = received.Add(time.Minute)
-		if err := w.imap.Append(raw, received); err != nil {
-			return err
-		}
+	if err := w.deliver(later); err != nil {
+		return err
 	}
-	wrote, err := w.writeEnvFile(serveEnvFile)
+	wrote, err := w.writeEnvFile(envFile)
 	if err != nil {
 		return err
 	}
-	defer removeEnvFile(serveEnvFile, wrote)
+	defer removeEnvFile(envFile, wrote)
 	fmt.Fprintf(stdout, `
 == The fakes keep running until Ctrl-C ==
 %[4]d new notice waits in the fake mailbox. In another terminal, from the
@@ -371,15 +402,15 @@ environment named %[2]q:
   %[3]s doctor --env %[2]s
   %[3]s secret check --env %[2]s
   %[3]s run --dry-run --env %[2]s
-`, shellWord(serveEnvFile), demoEnv, cliCommand(), len(later))
+`, shellWord(envFile), demoEnv, cliCommand(), len(later))
 	<-ctx.Done()
 	return nil
 }
 
 func eventWhen(ev fakecal.Event) string {
 	if ev.AllDay {
-		s, err1 := time.ParseInLocation("2006-01-02", ev.Start, jst)
-		e, err2 := time.ParseInLocation("2006-01-02", ev.End, jst)
+		s, err1 := time.ParseInLocation("2006-01-02", ev.Start, demoZone)
+		e, err2 := time.ParseInLocation("2006-01-02", ev.End, demoZone)
 		if err1 != nil || err2 != nil {
 			return ev.Start + " – " + ev.End
 		}
@@ -390,7 +421,7 @@ func eventWhen(ev fakecal.Event) string {
 	if err1 != nil || err2 != nil {
 		return ev.Start + " – " + ev.End
 	}
-	return when(s, e, false)
+	return when(s.In(demoZone), e, false)
 }
 
 func repeatText(ev fakecal.Event) string {
@@ -409,10 +440,10 @@ func repeatText(ev fakecal.Event) string {
 }
 
 // occurrenceText shows an instance id suffix (20261208T000000Z, or 20261208
-// for all-day series) as the table shows times: in Tokyo.
+// for all-day series) as the table shows times: in demoZone.
 func occurrenceText(id string) string {
 	if t, err := time.Parse("20060102T150405Z", id); err == nil {
-		return t.In(jst).Format("2006-01-02 15:04")
+		return t.In(demoZone).Format("2006-01-02 15:04")
 	}
 	if t, err := time.Parse("20060102", id); err == nil {
 		return t.Format("2006-01-02")

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -101,10 +100,7 @@ func cmdDoctor(args []string, stdout, stderr io.Writer) int {
 		failed = failed || c.Status == statusFail
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(checks); err != nil {
+		if err := writeJSON(stdout, checks); err != nil {
 			fmt.Fprintf(stderr, "garoon-sync doctor: %v\n", err)
 			return exitFail
 		}

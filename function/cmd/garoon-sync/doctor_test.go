@@ -219,8 +219,14 @@ func TestDoctorFindsWhatIsWrong(t *testing.T) {
 	}
 	defer w.close()
 	useEnv(t, w.env)
-	group := contract.LogGroupName(demoEnv)
+	doctorBeforeAnyRun(t, w)
+	doctorAfterFailures(t, w)
+	doctorCalendarAndSecret(t, w)
+}
 
+// doctorBeforeAnyRun: nothing ran yet, notices wait, an event waits for a
+// person's look; doctor reads the mailbox without marking anything.
+func doctorBeforeAnyRun(t *testing.T, w *demoWorld) {
 	// Nothing ran yet; two notices and one other mail wait.
 	for _, name := range []string{"demo/01-add-teirei.eml", "demo/05-edit-teirei.eml"} {
 		raw, _ := demoMails.ReadFile(name)
@@ -261,7 +267,17 @@ func TestDoctorFindsWhatIsWrong(t *testing.T) {
 			t.Errorf("doctor flagged mail %d: %v", m.UID, m.Flags)
 		}
 	}
+}
 
+// doctorAfterFailures: the last run failed; Gmail and Google refuse the
+// credentials.
+func doctorAfterFailures(t *testing.T, w *demoWorld) {
+	var (
+		checks map[string]check
+		out    string
+		code   int
+	)
+	group := contract.LogGroupName(demoEnv)
 	// The last run failed on invalid_grant; older successful runs do not hide it.
 	w.logs.Put(group, fakelogs.Event{Stream: "a", Time: time.Now().Add(-40 * time.Minute), Message: `{"message":"sync run","seen":1,"created":1}`})
 	w.logs.Put(group, fakelogs.Event{Stream: "b", Time: time.Now().Add(-10 * time.Minute),
@@ -290,12 +306,17 @@ func TestDoctorFindsWhatIsWrong(t *testing.T) {
 	}
 	w.imap.FailLogin(false)
 	w.cal.InvalidGrant(false)
+}
 
+// doctorCalendarAndSecret: a calendar this account may not write, logs or
+// a secret it may not read, the empty secret of a first deploy, a file.
+func doctorCalendarAndSecret(t *testing.T, w *demoWorld) {
+	group := contract.LogGroupName(demoEnv)
 	// A calendar shared read-only, then one that does not exist.
 	w.cal.SetAccessRole("primary", "reader")
-	checks, out, _ = doctor(t, "--env", "demo")
-	if c := checks["calendar"]; c.Status != statusFail || !strings.Contains(c.Detail, "reader") || !strings.Contains(c.Fix, "Make changes to events") {
-		t.Errorf("read-only calendar:\n%s", out)
+	checks, out, code := doctor(t, "--env", "demo")
+	if c := checks["calendar"]; code != exitFail || c.Status != statusFail || !strings.Contains(c.Detail, "reader") || !strings.Contains(c.Fix, "Make changes to events") {
+		t.Errorf("read-only calendar: exit %d\n%s", code, out)
 	}
 	v, _ := w.sm.Get(contract.SecretName(demoEnv))
 	var sec map[string]string

@@ -174,6 +174,8 @@ func (p secretPlace) fixRun(err error, gmailOAuth bool) string {
 		return p.fixInvalidGrant(gmailOAuth)
 	case errors.Is(err, imapmail.ErrAuth):
 		return p.fixGmailLogin()
+	case errors.Is(err, syncer.ErrTooManyDeletes):
+		return "check the deletes with `garoon-sync run " + p.selector() + " --dry-run --max-deletes -1`; if they are real, run once with a higher limit (--max-deletes N, or " + contract.EnvMaxDeletes + ")"
 	case p.file != "":
 		return "`garoon-sync doctor --secret-file " + shellWord(p.file) + "` finds what is wrong"
 	case p.env != "":
@@ -187,30 +189,37 @@ var errNoSecret = errors.New("no secret given: use --secret-file FILE (a local J
 	contract.SecretName("NAME") + "), or set " + contract.EnvSecretFile + " or " + contract.EnvSecretID)
 
 // loadSecret loads the credentials from where getenv says, as the Lambda
-// does, after the checks that turn the CLI's common mistakes into one
-// clear line: no secret named, --env demo without the demo's environment,
-// no AWS credentials.
+// does (secretSource).
 func loadSecret(ctx context.Context, getenv func(string) string) (secret.Credentials, secretPlace, error) {
-	place := placeFromEnv(getenv)
-	var opts []func(*config.LoadOptions) error
-	switch {
-	case place.file != "":
-	case place.id == "":
-		return secret.Credentials{}, place, errNoSecret
-	case demoNotSourced(place.env, getenv):
-		return secret.Credentials{}, place, errDemoNotSourced
-	default:
-		var err error
-		if opts, err = awsOptions(ctx, getenv); err != nil {
-			return secret.Credentials{}, place, fmt.Errorf("secret %s: %w", place.id, err)
-		}
-	}
-	src, err := secret.FromEnv(ctx, getenv, opts...)
+	src, place, err := secretSource(ctx, getenv)
 	if err != nil {
 		return secret.Credentials{}, place, err
 	}
 	creds, err := src.Load(ctx)
 	return creds, place, err
+}
+
+// secretSource is the secret where getenv says, read as the Lambda reads
+// it (secret.FromEnv), after the checks that turn the CLI's common mistakes
+// into one clear line: no secret named, --env demo without the demo's
+// environment, no AWS credentials.
+func secretSource(ctx context.Context, getenv func(string) string) (secret.Source, secretPlace, error) {
+	place := placeFromEnv(getenv)
+	var opts []func(*config.LoadOptions) error
+	switch {
+	case place.file != "":
+	case place.id == "":
+		return nil, place, errNoSecret
+	case demoNotSourced(place.env, getenv):
+		return nil, place, errDemoNotSourced
+	default:
+		var err error
+		if opts, err = awsOptions(ctx, getenv); err != nil {
+			return nil, place, fmt.Errorf("secret %s: %w", place.id, err)
+		}
+	}
+	src, err := secret.FromEnv(ctx, getenv, opts...)
+	return src, place, err
 }
 
 // isExpiredCredentials: AWS refused the credentials themselves: "The

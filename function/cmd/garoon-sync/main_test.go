@@ -60,9 +60,6 @@ func TestUsage(t *testing.T) {
 		t.Errorf("typo: %d %q", code, errOut)
 	}
 	for _, c := range commands() {
-		if c.name == "parse" {
-			continue // parse.go still prints its usage with the flag package's defaults
-		}
 		// Asked for: stdout, exit 0, so that `garoon-sync run --help | less` works.
 		out, errOut, code := run(c.name, "--help")
 		if code != exitOK || errOut != "" || !strings.HasPrefix(out, "Usage: garoon-sync "+c.name) || !strings.Contains(out, "\nFlags:\n  -") {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -44,17 +43,16 @@ Flags:
 `
 
 func cmdParse(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("parse", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, parseUsage); fs.PrintDefaults() }
+	fs := newFlags("parse")
 	sender := fs.String("sender", "", "the Garoon sender address (default: cybozu.com's or Garoon's X-Mailer)")
 	zoneName := fs.String("time-zone", contract.DefaultTimeZone, "your Garoon time zone, an IANA name (the secret's "+contract.KeyTimeZone+")")
 	explain := fs.Bool("explain", false, "print which body line gave which field, in plain words, instead of JSON")
-	if err := fs.Parse(args); err != nil {
-		return flagExit(err)
+	if code, ok := parseFlags(fs, parseUsage, args, stdout, stderr); !ok {
+		return code
 	}
 	if fs.NArg() == 0 {
-		fs.Usage()
+		fmt.Fprint(stderr, "garoon-sync parse: no mail files given\n\n")
+		printUsage(stderr, fs, parseUsage)
 		return exitUsage
 	}
 	zone, err := time.LoadLocation(*zoneName)

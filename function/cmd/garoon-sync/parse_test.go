@@ -130,15 +130,19 @@ func TestCmdParseSenderAndUsage(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, `"action":"ignore","kind":"other","reason":"sender \"no-reply@cybozu.com\" is not the Garoon sender \"garoon@corp.example.jp\""`) {
 		t.Errorf("--sender of another address: exit %d %s", code, out)
 	}
-	if _, errOut, code := parseCmd("--help"); code != exitOK || !strings.Contains(errOut, "Examples:") ||
-		!strings.Contains(errOut, "-sender") || !strings.Contains(errOut, "-time-zone") || !strings.Contains(errOut, "docs/garoon-mails.md") {
-		t.Errorf("--help: exit %d\n%s", code, errOut)
+	// Asked for, the usage goes to stdout (`parse --help | less`); after a
+	// mistake, to stderr, as for every command.
+	if out, errOut, code := parseCmd("--help"); code != exitOK || errOut != "" || !strings.Contains(out, "Examples:") ||
+		!strings.Contains(out, "-sender") || !strings.Contains(out, "-time-zone") || !strings.Contains(out, "docs/garoon-mails.md") {
+		t.Errorf("--help: exit %d\nstdout %s\nstderr %s", code, out, errOut)
 	}
-	if _, _, code := parseCmd(); code != exitUsage {
-		t.Errorf("no files: exit %d", code)
+	if out, errOut, code := parseCmd(); code != exitUsage || out != "" ||
+		!strings.HasPrefix(errOut, "garoon-sync parse: no mail files given\n\nUsage: garoon-sync parse") || !strings.Contains(errOut, "\n  -time-zone") {
+		t.Errorf("no files: exit %d\nstdout %s\nstderr %s", code, out, errOut)
 	}
-	if _, _, code := parseCmd("--bogus", mail); code != exitUsage {
-		t.Errorf("bad flag: exit %d", code)
+	if out, errOut, code := parseCmd("--sendr", "x", mail); code != exitUsage || out != "" ||
+		!strings.HasPrefix(errOut, "garoon-sync parse: flag provided but not defined: -sendr\nDid you mean --sender?\n\nUsage: garoon-sync parse") {
+		t.Errorf("bad flag: exit %d\nstdout %s\nstderr %s", code, out, errOut)
 	}
 	if _, errOut, code := parseCmd("--time-zone", "Mars/Olympus", mail); code != exitUsage ||
 		errOut != "garoon-sync parse: --time-zone \"Mars/Olympus\" is not an IANA time zone name (e.g. Asia/Tokyo, America/Los_Angeles)\n" {

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -37,8 +35,10 @@ Examples:
 Flags:
 `
 
-// optionalInt is an int flag that may be left unset: --max-deletes has no
-// default of its own (the environment's or the engine's applies).
+// optionalInt is an int flag that records whether it was given, so "unset"
+// needs no sentinel value: --max-deletes has no default of its own (the
+// environment's or the engine's applies; runner.Options.MaxDeletes nil),
+// and every number it takes, -1 included, means what it says.
 type optionalInt struct {
 	n   int
 	set bool
@@ -101,10 +101,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		if err := writeJSON(stdout, rep); err != nil {
 			fmt.Fprintf(stderr, "garoon-sync run: %v\n", err)
 			return exitFail
 		}
@@ -139,23 +136,23 @@ func secretFlags(env, secretFile string) map[string]string {
 	return over
 }
 
-// runOnce loads settings and credentials the way the Lambda does and runs.
-// fix is the next step when it failed.
+// runOnce runs one sync with the Lambda's wiring (runner.Runner), settings
+// and secret read from getenv. fix is the next step when it failed: for the
+// secret when it could not be loaded, else for the run.
 func runOnce(ctx context.Context, getenv func(string) string, opt runner.Options) (rep *syncer.Report, fix string, err error) {
 	s, err := runner.SettingsFromEnv(getenv)
 	if err != nil {
 		return nil, "", err
 	}
-	creds, place, err := loadSecret(ctx, getenv)
+	src, place, err := secretSource(ctx, getenv)
 	if err != nil {
 		return nil, place.fixLoad(err), err
 	}
-	cal, err := runner.NewCalendar(s, creds, opt.Logger)
-	if err != nil {
-		return nil, "", err
+	_, rep, err = runner.New(s, src, opt).Run(ctx)
+	if errors.Is(err, runner.ErrSecret) {
+		return nil, place.fixLoad(err), err
 	}
-	rep, err = runner.Run(ctx, s, creds, cal, opt)
-	return rep, place.fixRun(err, creds.GmailOAuth()), err
+	return rep, place.fixRun(err, runner.GmailOverOAuth(err)), err
 }
 
 func overlayEnv(base func(string) string, over map[string]string) func(string) string {
@@ -172,12 +169,4 @@ func cliLogger(w io.Writer, verbose bool) *slog.Logger {
 		return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
-// flagExit maps a flag parsing error: --help is success, the rest is usage.
-func flagExit(err error) int {
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
-	}
-	return exitUsage
 }

@@ -223,19 +223,10 @@ func secretPut(ctx context.Context, place secretPlace, fromFile, ask string, std
 		}
 		return exitFail
 	}
-	id := place.id
 	// The local file first: its mistakes need no AWS round trip.
-	var more map[string]string
-	if fromFile != "" {
-		b, err := os.ReadFile(fromFile)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			return fail(fmt.Errorf("--from-file %s does not exist", fromFile))
-		case err != nil:
-			return fail(err)
-		case json.Unmarshal(b, &more) != nil:
-			return fail(fmt.Errorf("%s: want a JSON object of strings", fromFile))
-		}
+	more, err := readValuesFile(fromFile)
+	if err != nil {
+		return fail(err)
 	}
 	sm, err := smClient(ctx, place)
 	if err != nil {
@@ -251,49 +242,98 @@ func secretPut(ctx context.Context, place secretPlace, fromFile, ask string, std
 			values[k] = v
 		}
 	}
+	askFor, err := askKeys(ask)
+	if err != nil {
+		return fail(err)
+	}
+	if err := askMissing(values, askFor, stdin, stderr); err != nil {
+		return fail(err)
+	}
+	if !validToPut(values, stderr) {
+		return fail(errors.New("nothing was written"))
+	}
+	b, _ := json.Marshal(values)
+	if _, err := sm.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: aws.String(place.id), SecretString: aws.String(string(b))}); err != nil {
+		return fail(fmt.Errorf("write secret %s: %w", place.id, err))
+	}
+	writePutResult(stdout, place.id, before, values)
+	return exitOK
+}
+
+// readValuesFile reads --from-file: a JSON object of strings; none for "".
+func readValuesFile(name string) (map[string]string, error) {
+	if name == "" {
+		return nil, nil
+	}
+	var values map[string]string
+	b, err := os.ReadFile(name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("--from-file %s does not exist", name)
+	case err != nil:
+		return nil, err
+	case json.Unmarshal(b, &values) != nil:
+		return nil, fmt.Errorf("%s: want a JSON object of strings", name)
+	}
+	return values, nil
+}
+
+// askKeys are the keys --ask names (comma-separated), each a secret key.
+func askKeys(ask string) (map[string]bool, error) {
 	askFor := map[string]bool{}
 	for k := range strings.SplitSeq(ask, ",") {
 		if k = strings.TrimSpace(k); k != "" {
 			if !slices.Contains(allKeys, k) {
-				return fail(fmt.Errorf("--ask %s: not a secret key (keys: %s)", k, strings.Join(allKeys, ", ")))
+				return nil, fmt.Errorf("--ask %s: not a secret key (keys: %s)", k, strings.Join(allKeys, ", "))
 			}
 			askFor[k] = true
 		}
 	}
+	return askFor, nil
+}
+
+// askMissing asks on the terminal for the keys in askFor and the required
+// keys values lacks, and sets them in values.
+func askMissing(values map[string]string, askFor map[string]bool, stdin *os.File, stderr io.Writer) error {
 	var missing []string
 	for _, k := range allKeys {
 		if askFor[k] || required(k, values) && strings.TrimSpace(values[k]) == "" {
 			missing = append(missing, k)
 		}
 	}
-	if len(missing) > 0 {
-		if !term.IsTerminal(int(stdin.Fd())) {
-			return fail(fmt.Errorf("missing %s and no terminal to ask on: pass them in --from-file", strings.Join(missing, ", ")))
-		}
-		in := bufio.NewReader(stdin)
-		for _, k := range missing {
-			v, err := prompt(in, stdin, stderr, k)
-			if err != nil {
-				return fail(err)
-			}
-			values[k] = v
-		}
+	if len(missing) == 0 {
+		return nil
 	}
+	if !term.IsTerminal(int(stdin.Fd())) {
+		return fmt.Errorf("missing %s and no terminal to ask on: pass them in --from-file", strings.Join(missing, ", "))
+	}
+	in := bufio.NewReader(stdin)
+	for _, k := range missing {
+		v, err := prompt(in, stdin, stderr, k)
+		if err != nil {
+			return err
+		}
+		values[k] = v
+	}
+	return nil
+}
+
+// validToPut prints the warnings and problems of values (by key name, never
+// a value) and reports whether it may be written.
+func validToPut(values map[string]string, stderr io.Writer) bool {
 	problems, warnings := validate(values)
 	for _, w := range warnings {
 		fmt.Fprintln(stderr, "warning:", w)
 	}
-	if len(problems) > 0 {
-		for _, p := range problems {
-			fmt.Fprintln(stderr, "invalid:", p)
-		}
-		return fail(errors.New("nothing was written"))
+	for _, p := range problems {
+		fmt.Fprintln(stderr, "invalid:", p)
 	}
-	b, _ := json.Marshal(values)
-	if _, err := sm.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: aws.String(id), SecretString: aws.String(string(b))}); err != nil {
-		return fail(fmt.Errorf("write secret %s: %w", id, err))
-	}
-	// Names only, never values: what changed and what was kept.
+	return len(problems) == 0
+}
+
+// writePutResult says what put changed and what it kept: names only, never
+// values.
+func writePutResult(stdout io.Writer, id string, before, values map[string]string) {
 	var changed, kept []string
 	for _, k := range slices.Sorted(maps.Keys(values)) {
 		if old, ok := before[k]; ok && old == values[k] {
@@ -307,7 +347,6 @@ func secretPut(ctx context.Context, place secretPlace, fromFile, ask string, std
 		fmt.Fprintf(stdout, "; kept %s", strings.Join(kept, ", "))
 	}
 	fmt.Fprintln(stdout)
-	return exitOK
 }
 
 func prompt(in *bufio.Reader, f *os.File, stderr io.Writer, key string) (string, error) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -128,28 +129,37 @@ func clip(s string, n int) string {
 	return b.String() + "…"
 }
 
-// when formats an appointment's time for people: "12/07 (月) 10:00-11:00".
+// when formats an appointment's time for people, in the zone start
+// carries: "2026-12-07 10:00–11:00", "2026-12-07 終日". The parser builds a
+// notice's times in the user's Garoon zone, so a run's steps show as in
+// Garoon; whenHeader names the zone.
 func when(start, end time.Time, allDay bool) string {
 	if start.IsZero() {
 		return ""
 	}
 	const day = "2006-01-02"
-	s := start.In(jst)
+	s, e := start, end.In(start.Location())
 	if allDay {
-		last := end.In(jst).AddDate(0, 0, -1)
+		last := e.AddDate(0, 0, -1)
 		if !last.After(s) {
 			return s.Format(day) + " 終日"
 		}
 		return s.Format(day) + "–" + last.Format("01-02") + " 終日"
 	}
-	e := end.In(jst)
 	if e.Format(day) == s.Format(day) {
 		return s.Format(day+" 15:04") + "–" + e.Format("15:04")
 	}
 	return s.Format(day+" 15:04") + "–" + e.Format("01-02 15:04")
 }
 
-var jst = time.FixedZone("JST", 9*3600)
+// whenHeader is the header of a column of when's shown in loc: "WHEN
+// (Asia/Tokyo)"; "WHEN" for nil (no times).
+func whenHeader(loc *time.Location) string {
+	if loc == nil {
+		return "WHEN"
+	}
+	return "WHEN (" + loc.String() + ")"
+}
 
 func shortID(id string) string {
 	if utf8.RuneCountInString(id) > 10 {
@@ -163,7 +173,14 @@ func writeSteps(w io.Writer, rep *syncer.Report) {
 	if len(rep.Steps) == 0 {
 		return
 	}
-	t := &table{header: []string{"UID", "ACTION", "KIND", "WHEN (JST)", "TITLE", "EVENT", "WHY"}, wrapLast: 60}
+	var zone *time.Location // the steps' zone: the user's Garoon zone
+	for _, st := range rep.Steps {
+		if !st.Start.IsZero() {
+			zone = st.Start.Location()
+			break
+		}
+	}
+	t := &table{header: []string{"UID", "ACTION", "KIND", whenHeader(zone), "TITLE", "EVENT", "WHY"}, wrapLast: 60}
 	for _, st := range rep.Steps {
 		title := st.Title
 		if st.Repeats {
@@ -181,6 +198,20 @@ func summary(rep *syncer.Report) string {
 	if rep.DryRun {
 		verb = " (dry run: nothing was changed)"
 	}
-	return fmt.Sprintf("%d mails: %d created, %d updated, %d deleted, %d unchanged, %d ignored, %d deferred, %d failed%s",
-		rep.Seen, rep.Created, rep.Updated, rep.Deleted, rep.Skipped, rep.Ignored, rep.Deferred, rep.Failed, verb)
+	var counts []string // all but attention: doctor lists the events to check
+	for _, c := range rep.List()[1:] {
+		if c.Key != "attention" {
+			counts = append(counts, fmt.Sprintf("%d %s", c.N, c.Word))
+		}
+	}
+	return fmt.Sprintf("%d mails: %s%s", rep.Seen, strings.Join(counts, ", "), verb)
+}
+
+// writeJSON prints v as indented JSON (run --json, doctor --json), without
+// HTML escaping: titles keep their & < >.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

@@ -4,6 +4,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"garoon-calendar-sync/function/internal/syncer"
 )
 
 func TestWrap(t *testing.T) {
@@ -39,5 +42,30 @@ func TestTableWrapsTheLastColumn(t *testing.T) {
 		"5    same title\n"
 	if b.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}
+
+// TestStepsShowTheirZone: a run's steps show their times in the zone the
+// parser read them in (the secret's garoon_time_zone), and the header
+// names it.
+func TestStepsShowTheirZone(t *testing.T) {
+	la, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 12, 7, 10, 0, 0, 0, la)
+	var out strings.Builder
+	writeSteps(&out, &syncer.Report{Steps: []syncer.Step{
+		{UID: 1, Op: syncer.OpIgnore},
+		{UID: 2, Op: syncer.OpCreate, Start: start, End: start.Add(time.Hour), Title: "定例"},
+	}})
+	lines := strings.Split(out.String(), "\n")
+	if !strings.Contains(lines[0], " WHEN (America/Los_Angeles) ") || !strings.Contains(lines[2], " 2026-12-07 10:00–11:00 ") {
+		t.Errorf("steps in Los Angeles:\n%s", out.String())
+	}
+	out.Reset()
+	writeSteps(&out, &syncer.Report{Steps: []syncer.Step{{UID: 1, Op: syncer.OpIgnore}}})
+	if h, _, _ := strings.Cut(out.String(), "\n"); strings.Fields(h)[3] != "WHEN" {
+		t.Errorf("no times, header %q", h)
 	}
 }

@@ -321,5 +321,5 @@ func readTime(s string) (clock, string, error) {
 	return clock{h, m}, s, nil
 }
 
-// clip shortens a value quoted in an error.
-func clip(s string) string { return clipString(s) }
+// clip shortens a value quoted in an error or a reason.
+func clip(s string) string { return Clip(s, 120) }

@@ -17,12 +17,16 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
+// MaxMailBytes is the largest mail Parse reads, and the largest decoded
+// body: a real notice is a few kilobytes, and the Lambda function has 128 MB.
+// The mailbox does not fetch larger mails at all (imapmail's SEARCH
+// SMALLER), so the two limits are this one constant.
+const MaxMailBytes = 10 << 20
+
 // Limits that keep a hostile mail from costing more than a real one could.
-// A real notice is a few kilobytes; the Lambda function has 128 MB.
 const (
-	maxMailBytes = 10 << 20 // a whole mail as fetched, and its decoded body
-	maxPartDepth = 5        // multipart nesting
-	maxParts     = 50       // parts looked at in one multipart
+	maxPartDepth = 5  // multipart nesting
+	maxParts     = 50 // parts looked at in one multipart
 )
 
 // header holds the header fields the parser reads. Garoon mails carry each
@@ -223,7 +227,7 @@ func multipartText(boundary string, body []byte, depth int) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("truncated or malformed multipart: %w", err)
 		}
-		data, err := io.ReadAll(io.LimitReader(p, maxMailBytes))
+		data, err := io.ReadAll(io.LimitReader(p, MaxMailBytes))
 		if err != nil {
 			return "", fmt.Errorf("truncated or malformed multipart: %w", err)
 		}
@@ -375,8 +379,8 @@ var charsets = map[string]encoding.Encoding{
 // ISO-2022-JP when it has escape sequences, UTF-8 when it is valid UTF-8,
 // CP932 otherwise.
 func decodeCharset(charset string, data []byte) (string, error) {
-	if len(data) > maxMailBytes {
-		return "", fmt.Errorf("decoded body is larger than %d MB, more than a notice can be", maxMailBytes>>20)
+	if len(data) > MaxMailBytes {
+		return "", fmt.Errorf("decoded body is larger than %d MB, more than a notice can be", MaxMailBytes>>20)
 	}
 	cs := strings.ToLower(strings.TrimSpace(charset))
 	switch cs {

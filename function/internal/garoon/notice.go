@@ -29,17 +29,17 @@ const (
 	ActionIgnore Action = "ignore"
 )
 
-// JST is Japan's time (Japan has had no DST since 1951), for display.
-var JST = time.FixedZone("JST", 9*60*60)
-
-// DefaultZone is the zone Garoon writes times in when none is configured:
-// Asia/Tokyo, Garoon's default (docs/garoon-mails.md §4.2). Without a tz
-// database it is the equal fixed zone; the binaries embed time/tzdata.
-var DefaultZone = func() *time.Location {
+// JST is Asia/Tokyo, the one definition of the zone in the tree: Garoon's
+// default time zone (docs/garoon-mails.md §4.2), which Parse assumes when
+// Options.Zone is nil, the calendar's default zone (gcal), and the zone the
+// CLI shows the calendar's dates in. Without a tz database it is the equal
+// fixed zone (Japan has had no daylight saving time since 1951); the
+// binaries embed time/tzdata.
+var JST = func() *time.Location {
 	if loc, err := time.LoadLocation("Asia/Tokyo"); err == nil {
 		return loc
 	}
-	return time.FixedZone("Asia/Tokyo", 9*60*60)
+	return time.FixedZone("JST", 9*60*60)
 }()
 
 // Options tell Parse what it cannot read from the mail itself.

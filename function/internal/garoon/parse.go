@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
 )
 
 // cybozuSenders send every mail of cybozu.com's built-in mail server, the
@@ -23,10 +22,10 @@ var cybozuSenders = [...]string{"no-reply@cybozu.com", "no-reply@cybozu.cn"}
 func Parse(raw []byte, opt Options) (*Notice, error) {
 	loc := opt.Zone
 	if loc == nil {
-		loc = DefaultZone
+		loc = JST
 	}
-	if len(raw) > maxMailBytes {
-		return nil, fmt.Errorf("garoon: mail is %d bytes; the parser reads at most %d MB, far more than a notice", len(raw), maxMailBytes>>20)
+	if len(raw) > MaxMailBytes {
+		return nil, fmt.Errorf("garoon: mail is %d bytes; the parser reads at most %d MB, far more than a notice", len(raw), MaxMailBytes>>20)
 	}
 	h, body, err := splitMessage(raw)
 	if err != nil {
@@ -36,7 +35,7 @@ func Parse(raw []byte, opt Options) (*Notice, error) {
 		Kind:      KindOther,
 		Action:    ActionIgnore,
 		MessageID: strings.Trim(strings.TrimSpace(h.messageID), "<>"),
-		From:      address(h.from),
+		From:      Address(h.from),
 		Subject:   decodeHeader(h.subject),
 	}
 	if d, ok := mailDate(h.date); ok {
@@ -74,36 +73,9 @@ func Parse(raw []byte, opt Options) (*Notice, error) {
 	return n, nil
 }
 
-// address is the address of a From header (the part inside <>, or the
-// whole value without comments), in lower case.
-func address(from string) string {
-	a := from
-	if i := strings.LastIndexByte(a, '<'); i >= 0 {
-		a = a[i+1:]
-		if j := strings.IndexByte(a, '>'); j >= 0 {
-			a = a[:j]
-		}
-		return strings.ToLower(strings.TrimSpace(a))
-	}
-	// "no-reply@cybozu.com (Garoon)": drop the comments.
-	var b strings.Builder
-	depth := 0
-	for i := 0; i < len(a); i++ {
-		switch c := a[i]; {
-		case c == '(':
-			depth++
-		case c == ')' && depth > 0:
-			depth--
-		case depth == 0:
-			b.WriteByte(c)
-		}
-	}
-	return strings.ToLower(strings.TrimSpace(b.String()))
-}
-
 // notGaroon says why a mail is not from Garoon, or "" when it is.
 func notGaroon(from, mailer, sender string) string {
-	if sender = address(sender); sender != "" {
+	if sender = Address(sender); sender != "" {
 		if !strings.EqualFold(from, sender) {
 			return fmt.Sprintf("sender %q is not the Garoon sender %q", from, sender)
 		}
@@ -136,16 +108,16 @@ func subjectKind(subject string) (tag subjectTag, why string) {
 	s := strings.TrimLeftFunc(subject, unicode.IsSpace)
 	for _, p := range replyPrefixes {
 		if len(s) >= len(p) && strings.EqualFold(s[:len(p)], p) {
-			return tag, fmt.Sprintf("forwarded/reply: subject %q", clipString(subject))
+			return tag, fmt.Sprintf("forwarded/reply: subject %q", clip(subject))
 		}
 	}
 	rest, ok := strings.CutPrefix(s, "[")
 	end := strings.IndexByte(rest, ']')
 	if !ok || end < 0 {
 		if strings.Contains(s, " : ") {
-			return tag, fmt.Sprintf("phone memo or other notice without a tag: subject %q", clipString(subject))
+			return tag, fmt.Sprintf("phone memo or other notice without a tag: subject %q", clip(subject))
 		}
-		return tag, fmt.Sprintf("not a schedule notice: subject %q has no tag such as [登録]", clipString(subject))
+		return tag, fmt.Sprintf("not a schedule notice: subject %q has no tag such as [登録]", clip(subject))
 	}
 	name := rest[:end]
 	if t, ok := scheduleTags[name]; ok {
@@ -155,19 +127,6 @@ func subjectKind(subject string) (tag subjectTag, why string) {
 		return tag, what + " [" + name + "]"
 	}
 	return tag, "not a schedule notice [" + name + "]"
-}
-
-// clipString shortens a value quoted in an error or a reason.
-func clipString(s string) string {
-	const max = 120
-	if len(s) <= max {
-		return s
-	}
-	cut := max
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
 }
 
 var monthAbbr = [...]string{"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}

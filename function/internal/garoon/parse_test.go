@@ -37,7 +37,7 @@ func TestExamples(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			zone := DefaultZone
+			zone := JST
 			if args, _ := want["args"].([]any); len(args) == 2 && args[0] == "--time-zone" {
 				if zone, err = time.LoadLocation(args[1].(string)); err != nil {
 					t.Fatal(err)
@@ -217,7 +217,7 @@ func TestParseErrorsNameTheProblem(t *testing.T) {
 		{"truncated multipart", rawMail(multipartHeader, "--ba\r\nContent-Type: text/plain\r\n\r\n"+okBody), "truncated or malformed multipart"},
 		{"multipart without boundary", rawMail("Content-Type: multipart/mixed\r\n", okBody), "without a boundary"},
 		{"multipart too deep", rawMail(multipartHeader, nested(5)), "nested deeper than 5 levels"},
-		{"oversized", rawMail("", strings.Repeat("x", maxMailBytes)), "at most 10 MB"},
+		{"oversized", rawMail("", strings.Repeat("x", MaxMailBytes)), "at most 10 MB"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			n, err := Parse(tc.raw, Options{})
@@ -285,8 +285,8 @@ func TestFromAddress(t *testing.T) {
 		`"Garoon <x@y>" <No-Reply@Cybozu.com>`:               "no-reply@cybozu.com",
 		"=?UTF-8?B?44Ks44Ot44O844Oz?= <no-reply@cybozu.com>": "no-reply@cybozu.com",
 	} {
-		if got := address(in); got != want {
-			t.Errorf("address(%q) = %q, want %q", in, got, want)
+		if got := Address(in); got != want {
+			t.Errorf("Address(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

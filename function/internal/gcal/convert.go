@@ -7,13 +7,10 @@ import (
 
 	"google.golang.org/api/calendar/v3"
 
+	"garoon-calendar-sync/function/internal/garoon"
 	"garoon-calendar-sync/function/internal/syncer"
 	"garoon-calendar-sync/shared/contract"
 )
-
-// jst is Asia/Tokyo. Japan has no daylight saving time, so a fixed zone is
-// exact and needs no time zone database in the Lambda image.
-var jst = time.FixedZone("JST", 9*60*60)
 
 const dateLayout = "2006-01-02"
 
@@ -28,7 +25,8 @@ type zone struct {
 	loc  *time.Location
 }
 
-var tokyo = zone{contract.DefaultTimeZone, jst}
+// tokyo is the default (the secret's garoon_time_zone unset).
+var tokyo = zone{contract.DefaultTimeZone, garoon.JST}
 
 func (z zone) dateOf(t time.Time) string { return t.In(z.loc).Format(dateLayout) }
 

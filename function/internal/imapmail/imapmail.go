@@ -27,6 +27,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
+	"garoon-calendar-sync/function/internal/garoon"
 	"garoon-calendar-sync/function/internal/syncer"
 	"garoon-calendar-sync/shared/contract"
 )
@@ -39,9 +40,6 @@ const (
 	// function has 128 MB, and anyone can send a large mail with the Garoon
 	// sender's From. A Garoon notice is a few kilobytes.
 	DefaultMaxBytes = 24 << 20
-	// MaxMailSize: larger mails are not fetched at all (SEARCH SMALLER).
-	// It matches what the parser reads.
-	MaxMailSize = 10 << 20
 
 	dialTimeout   = 30 * time.Second
 	logoutTimeout = 5 * time.Second
@@ -160,7 +158,7 @@ func (c *Client) Fetch(ctx context.Context, sender string, since time.Time) ([]s
 
 	criteria := &imap.SearchCriteria{
 		NotFlag: []imap.Flag{imap.Flag(c.cfg.Keyword)},
-		Smaller: MaxMailSize + 1,
+		Smaller: garoon.MaxMailBytes + 1, // larger mails are not fetched at all: the parser would not read them
 	}
 	if !since.IsZero() {
 		y, m, d := since.Date()
@@ -209,7 +207,7 @@ func (c *Client) fetch(ctx context.Context, s *session, uids []imap.UID, match f
 			break
 		}
 		var m syncer.Mail
-		m, readErr = readMail(msg, min(budget, MaxMailSize))
+		m, readErr = readMail(msg, min(budget, garoon.MaxMailBytes))
 		switch {
 		case readErr != nil, m.UID == 0:
 		case m.Raw == nil:
@@ -569,42 +567,19 @@ func (c *boundedConn) SetWriteDeadline(t time.Time) error { return c.Conn.SetWri
 // longest ASCII part of a non-ASCII one), and, when the server cannot match
 // exactly, a check of a mail's From header to apply here.
 func searchFrom(sender string) (term string, match func(raw []byte) bool) {
-	addr := address(sender)
+	addr := garoon.Address(sender)
 	if addr == "" {
 		return "", nil
 	}
 	if isASCII(addr) {
 		return addr, nil
 	}
-	want := strings.ToLower(addr)
 	return longestASCII(addr), func(raw []byte) bool {
-		return strings.Contains(strings.ToLower(headerFrom(raw)), want)
+		// The sender as the parser reads it; a mail whose header cannot
+		// be read is kept, for the engine to report as unreadable.
+		from, ok := garoon.SenderOf(raw)
+		return !ok || from == addr
 	}
-}
-
-// address returns the address in "Name <addr>", or the string without
-// (comments), trimmed.
-func address(s string) string {
-	if i := strings.LastIndexByte(s, '<'); i >= 0 {
-		s = s[i+1:]
-		if j := strings.IndexByte(s, '>'); j >= 0 {
-			s = s[:j]
-		}
-		return strings.TrimSpace(s)
-	}
-	var b strings.Builder
-	depth := 0
-	for i := 0; i < len(s); i++ {
-		switch ch := s[i]; {
-		case ch == '(':
-			depth++
-		case ch == ')' && depth > 0:
-			depth--
-		case depth == 0:
-			b.WriteByte(ch)
-		}
-	}
-	return strings.TrimSpace(b.String())
 }
 
 // longestASCII returns the longest run of printable ASCII in s ("@example.jp"
@@ -636,29 +611,4 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
-}
-
-// headerFrom returns the From field of a mail's header, unfolded; the
-// fields of a repeated From are joined.
-func headerFrom(raw []byte) string {
-	s := string(raw[:min(len(raw), 64<<10)])
-	var out []string
-	in := false
-	for line := range strings.SplitSeq(s, "\n") {
-		line = strings.TrimRight(line, "\r")
-		if line == "" {
-			break
-		}
-		switch {
-		case line[0] == ' ' || line[0] == '\t':
-			if in {
-				out[len(out)-1] += line
-			}
-		case len(line) >= 5 && strings.EqualFold(line[:5], "from:"):
-			out, in = append(out, line[5:]), true
-		default:
-			in = false
-		}
-	}
-	return strings.Join(out, ", ")
 }

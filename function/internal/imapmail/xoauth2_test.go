@@ -84,11 +84,11 @@ func TestOAuthLogin(t *testing.T) {
 	t.Run("accepted", func(t *testing.T) {
 		srv, cfg := start(t)
 		srv.AcceptTokens(accept)
-		appendAll(t, srv, mail(garoon, 1))
+		appendAll(t, srv, mail(cybozu, 1))
 		ts := &tokens{token: good}
 		cfg.Password, cfg.Tokens = "", ts
 		c := newClient(t, cfg)
-		got, err := c.Fetch(ctx, garoon, weekAgo)
+		got, err := c.Fetch(ctx, cybozu, weekAgo)
 		if err != nil || len(got) != 1 {
 			t.Fatalf("Fetch: %v %v", got, err)
 		}
@@ -105,7 +105,7 @@ func TestOAuthLogin(t *testing.T) {
 		srv.AcceptTokens(accept)
 		ts := &tokens{token: "ya29.calendar-only-token"}
 		cfg.Password, cfg.Tokens = "", ts
-		_, err := newClient(t, cfg).Fetch(ctx, garoon, weekAgo)
+		_, err := newClient(t, cfg).Fetch(ctx, cybozu, weekAgo)
 		if !errors.Is(err, ErrTokenRefused) || errors.Is(err, ErrAuth) || !strings.Contains(err.Error(), "authorize --gmail") ||
 			!strings.Contains(err.Error(), "status 400") || strings.Contains(err.Error(), ts.token) {
 			t.Fatalf("err = %v", err)
@@ -119,7 +119,7 @@ func TestOAuthLogin(t *testing.T) {
 		srv.AcceptTokens(accept)
 		ts := &tokens{err: fmt.Errorf("oauth token refresh: %w", syncer.ErrInvalidGrant)}
 		cfg.Password, cfg.Tokens = "", ts
-		_, err := newClient(t, cfg).Fetch(ctx, garoon, weekAgo)
+		_, err := newClient(t, cfg).Fetch(ctx, cybozu, weekAgo)
 		if !errors.Is(err, syncer.ErrInvalidGrant) || !strings.Contains(err.Error(), "get an OAuth access token") {
 			t.Fatalf("err = %v", err)
 		}
@@ -132,7 +132,7 @@ func TestOAuthLogin(t *testing.T) {
 		srv.AcceptTokens(accept)
 		srv.FailLoginWith(&imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeAlert, Text: "Too many simultaneous connections. (Failure)"})
 		cfg.Password, cfg.Tokens = "", &tokens{token: good}
-		_, err := newClient(t, cfg).Fetch(ctx, garoon, weekAgo)
+		_, err := newClient(t, cfg).Fetch(ctx, cybozu, weekAgo)
 		if errors.Is(err, ErrTokenRefused) || !strings.Contains(err.Error(), "Gmail allows 15") {
 			t.Fatalf("err = %v", err)
 		}

@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -14,15 +15,6 @@ import (
 	"garoon-calendar-sync/function/internal/syncer"
 	"garoon-calendar-sync/shared/contract"
 )
-
-// Options are the per-run choices of the caller.
-type Options struct {
-	DryRun bool
-	// MaxDeletes overrides Settings.MaxDeletes when set (the CLI's --max-deletes).
-	MaxDeletes *int
-	Logger     *slog.Logger
-	Now        func() time.Time
-}
 
 // Google is what a run needs of the Google side: the Calendar, and its
 // access tokens, which Gmail's OAuth login shares (one refresh per run
@@ -86,43 +78,26 @@ func NewCalendar(s Settings, creds secret.Credentials, log *slog.Logger) (*gcal.
 	})
 }
 
-// Run is one sync run: fetch, plan, apply, mark. An error of a run whose
-// Gmail login uses the Google token is marked so that Fix names the
-// consent that includes Gmail.
-func Run(ctx context.Context, s Settings, creds secret.Credentials, cal Google, opt Options) (*syncer.Report, error) {
-	rep, err := run(ctx, s, creds, cal, opt)
-	if err != nil && creds.GmailOAuth() {
-		err = gmailOAuthError{err}
-	}
-	return rep, err
-}
-
 // gmailOAuthError marks the error of a run that read Gmail over OAuth; its
 // message is the error's own.
 type gmailOAuthError struct{ error }
 
 func (e gmailOAuthError) Unwrap() error { return e.error }
 
-func run(ctx context.Context, s Settings, creds secret.Credentials, cal Google, opt Options) (*syncer.Report, error) {
-	log := opt.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	mb, err := NewMailbox(s, creds, cal, log)
+// GmailOverOAuth reports whether err is the error of a run whose Gmail
+// login used the Google token: a new consent must include Gmail again.
+func GmailOverOAuth(err error) bool { return errors.As(err, new(gmailOAuthError)) }
+
+// runEngine is the engine's part of a run: fetch, plan, apply, mark.
+func runEngine(ctx context.Context, s Settings, creds secret.Credentials, cal Google, opt Options) (*syncer.Report, error) {
+	mb, err := NewMailbox(s, creds, cal, opt.Logger)
 	if err != nil {
 		return &syncer.Report{DryRun: opt.DryRun}, err
 	}
 	defer mb.Close()
-	// The user's Garoon zone: Garoon writes times in it with no marker.
-	// secret.Parse has checked the name; "" (credentials built in code)
-	// is the default, not time.LoadLocation's UTC.
-	zoneName := creds.TimeZone
-	if zoneName == "" {
-		zoneName = contract.DefaultTimeZone
-	}
-	zone, err := time.LoadLocation(zoneName)
+	zone, err := garoonZone(creds)
 	if err != nil {
-		return &syncer.Report{DryRun: opt.DryRun}, fmt.Errorf("%s %q: %w", contract.KeyTimeZone, zoneName, err)
+		return &syncer.Report{DryRun: opt.DryRun}, err
 	}
 	maxDeletes := s.MaxDeletes
 	if opt.MaxDeletes != nil {
@@ -137,7 +112,22 @@ func run(ctx context.Context, s Settings, creds secret.Credentials, cal Google, 
 		DryRun:          opt.DryRun,
 		Reserve:         contract.DeadlineReserve,
 		Now:             opt.Now,
-		Logger:          log,
+		Logger:          opt.Logger,
 	})
 	return eng.Run(ctx)
+}
+
+// garoonZone is the user's Garoon zone: Garoon writes times in it with no
+// marker. secret.Parse has checked the name; "" (credentials built in
+// code) is the default, not time.LoadLocation's UTC.
+func garoonZone(creds secret.Credentials) (*time.Location, error) {
+	name := creds.TimeZone
+	if name == "" {
+		name = contract.DefaultTimeZone
+	}
+	zone, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("%s %q: %w", contract.KeyTimeZone, name, err)
+	}
+	return zone, nil
 }

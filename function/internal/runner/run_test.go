@@ -82,16 +82,21 @@ func (r *rig) deliver(tag, title, when string) {
 	}
 }
 
+// run is one run of a new Runner with the rig's settings and credentials.
 func (r *rig) run() (*syncer.Report, error) {
 	r.t.Helper()
-	cal, err := NewCalendar(r.s, r.c, nil)
-	if err != nil {
-		r.t.Fatal(err)
-	}
 	log := slog.New(slog.NewJSONHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	return Run(ctx, r.s, r.c, cal, Options{Logger: log})
+	_, rep, err := New(r.s, fixedSecret(r.c), Options{Logger: log}).Run(ctx)
+	return rep, err
+}
+
+// fixedSecret is a secret.Source that always loads the same credentials.
+type fixedSecret secret.Credentials
+
+func (f fixedSecret) Load(context.Context) (secret.Credentials, error) {
+	return secret.Credentials(f), nil
 }
 
 func (r *rig) mustRun() *syncer.Report {
@@ -386,8 +391,15 @@ func TestWriteMetricsRecord(t *testing.T) {
 
 func TestSettingsFromEnv(t *testing.T) {
 	s, err := SettingsFromEnv(func(string) string { return "" })
-	if err != nil || s.IMAPAddr != contract.DefaultIMAPAddr || s.MaxDeletes != contract.DefaultMaxDeletes || s.Lookback != 14*24*time.Hour {
+	if err != nil || s.IMAPAddr != contract.DefaultIMAPAddr || s.MaxDeletes != contract.DefaultMaxDeletes || s.Lookback != 14*24*time.Hour ||
+		s.LogLevel != slog.LevelInfo {
 		t.Fatalf("defaults: %+v %v", s, err)
+	}
+	for v, want := range map[string]slog.Level{"debug": slog.LevelDebug, "warn": slog.LevelWarn, "ERROR": slog.LevelError} {
+		s, err := SettingsFromEnv(func(name string) string { return map[string]string{contract.EnvLogLevel: v}[name] })
+		if err != nil || s.LogLevel != want {
+			t.Errorf("%s=%s: level %v, %v", contract.EnvLogLevel, v, s.LogLevel, err)
+		}
 	}
 	for k, v := range map[string]string{
 		contract.EnvIMAPAddr: "imap.gmail.com", contract.EnvLookbackDays: "0", contract.EnvMaxDeletes: "many", contract.EnvLogLevel: "loud",

@@ -1,6 +1,8 @@
-// Package runner builds one sync run from the environment and the secret: it
-// is the wiring the Lambda entry point and the CLI share, so both run exactly
-// the same engine with the same adapters.
+// Package runner is a sync run, wired once: the Lambda entry point and the
+// CLI (run, demo) build a Runner from the settings and the secret's source
+// and call Run, so both run exactly the same engine with the same adapters
+// and report it the same way (the summary line, the metrics line). Doctor
+// checks the same adapters, built by NewMailbox and NewCalendar.
 package runner
 
 import (
@@ -23,7 +25,10 @@ type Settings struct {
 	TokenURL         string
 	Lookback         time.Duration
 	MaxDeletes       int
-	LogLevel         slog.Level
+	// LogLevel is the level of the function's log lines (LambdaLogger):
+	// info by default; debug adds the IMAP steps with their timings and
+	// the notices' titles (personal data: not at info).
+	LogLevel slog.Level
 }
 
 // SettingsFromEnv reads Settings with getenv (os.Getenv in production). A

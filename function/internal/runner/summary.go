@@ -58,18 +58,21 @@ func NewSummary(env string, rep *syncer.Report, runErr error) Summary {
 
 // Fix is the command a person runs when a run of env failed with err:
 // replace the Google token (with the Gmail scope again when Gmail uses it),
-// replace the Gmail app password, or let doctor find the problem.
+// replace the Gmail app password, look at the deletes the mass-delete guard
+// held back, or let doctor find the problem.
 func Fix(err error, env string) string {
 	switch {
 	case err == nil:
 		return ""
-	case errors.Is(err, syncer.ErrInvalidGrant) && errors.As(err, new(gmailOAuthError)),
+	case errors.Is(err, syncer.ErrInvalidGrant) && GmailOverOAuth(err),
 		errors.Is(err, imapmail.ErrTokenRefused):
 		return contract.FixInvalidGrantGmail(env)
 	case errors.Is(err, syncer.ErrInvalidGrant):
 		return contract.FixInvalidGrant(env)
 	case errors.Is(err, imapmail.ErrAuth):
 		return contract.FixGmailLogin(env)
+	case errors.Is(err, syncer.ErrTooManyDeletes):
+		return contract.FixTooManyDeletes(env)
 	}
 	return contract.FixDiagnose(env)
 }
@@ -82,9 +85,11 @@ func (s Summary) Log(ctx context.Context, log *slog.Logger) {
 		log.WarnContext(ctx, SummarySkippedMessage, "not_run", s.NotRun, "fix", s.Fix)
 		return
 	}
-	attrs := []any{"seen", s.Seen, "created", s.Created, "updated", s.Updated, "deleted", s.Deleted,
-		"skipped", s.Skipped, "ignored", s.Ignored, "deferred", s.Deferred, "failed", s.Failed,
-		"attention", s.Attention, "duration_ms", s.DurationMS}
+	var attrs []any
+	for _, c := range s.List() {
+		attrs = append(attrs, c.Key, c.N)
+	}
+	attrs = append(attrs, "duration_ms", s.DurationMS)
 	if s.Error == "" {
 		log.InfoContext(ctx, SummaryMessage, attrs...)
 		return

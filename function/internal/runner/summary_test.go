@@ -69,6 +69,7 @@ func TestFix(t *testing.T) {
 		{fmt.Errorf("calendar: get: %w", syncer.ErrInvalidGrant), "garoon-sync authorize --client-secret credentials.json --out token.json && garoon-sync secret put --env prod --from-file token.json && rm token.json"},
 		{fmt.Errorf("imap: %w", imapmail.ErrAuth), "garoon-sync secret put --env prod --ask gmail_password"},
 		{fmt.Errorf("imap: %w", imapmail.ErrTokenRefused), "garoon-sync authorize --gmail --client-secret credentials.json --out token.json && garoon-sync secret put --env prod --from-file token.json && rm token.json"},
+		{fmt.Errorf("%w: 11 delete notices, the limit is 10; nothing was changed", syncer.ErrTooManyDeletes), "garoon-sync run --env prod --dry-run --max-deletes -1"},
 		{errors.New("connect: i/o timeout"), "garoon-sync doctor --env prod"},
 	} {
 		if got := runner.Fix(tc.err, "prod"); got != tc.want {

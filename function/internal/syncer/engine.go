@@ -87,7 +87,8 @@ type Config struct {
 }
 
 // ErrTooManyDeletes is returned when a run would delete more events than the
-// guard allows.
+// guard allows. It says what happened; the caller names the way out (a
+// higher limit for one run: runner.Fix, the CLI's hint).
 var ErrTooManyDeletes = errors.New("too many deletes in one run")
 
 // Engine applies notices from a mailbox to a calendar.
@@ -123,30 +124,35 @@ func (e *Engine) Run(ctx context.Context) (*Report, error) {
 	rep := &Report{DryRun: e.cfg.DryRun}
 	defer func() { rep.Duration = e.cfg.Now().Sub(start) }()
 
-	since := start.Add(-e.cfg.Lookback)
-	mails, err := e.mail.Fetch(ctx, e.cfg.Sender, since)
+	mails, err := e.mail.Fetch(ctx, e.cfg.Sender, start.Add(-e.cfg.Lookback))
 	if err != nil {
 		return rep, fmt.Errorf("fetch mail: %w", err)
 	}
 	rep.Seen = len(mails)
+	items, done := e.classify(ctx, rep, mails)
+	if err := e.guard(rep, items); err != nil {
+		return rep, err
+	}
+	applied, stop := e.apply(ctx, rep, items)
+	return rep, e.mark(ctx, rep, append(done, applied...), stop)
+}
 
-	var items []item
-	var done []uint32 // mails to mark processed
+// classify parses the mails into the notices to apply, oldest first (by
+// the mail's Date, then UID). The mails that are not schedule notices, or
+// cannot be read, are reported here and are done: they are marked with the
+// applied ones.
+func (e *Engine) classify(ctx context.Context, rep *Report, mails []Mail) (items []item, done []uint32) {
 	for _, m := range mails {
 		n, err := garoon.Parse(m.Raw, garoon.Options{Sender: e.cfg.Sender, Zone: e.cfg.Zone})
 		if err != nil {
 			// A mail that cannot be parsed will never parse: report it and
 			// mark it, so it does not fail every run until it ages out.
-			st := Step{UID: m.UID, Op: OpFail, Reason: "unreadable mail: " + err.Error()}
-			rep.add(st)
-			e.log(ctx, st)
+			e.record(ctx, rep, Step{UID: m.UID, Op: OpFail, Reason: "unreadable mail: " + err.Error()})
 			done = append(done, m.UID)
 			continue
 		}
 		if n.Action == garoon.ActionIgnore {
-			st := Step{UID: m.UID, Op: OpIgnore, Kind: n.Kind, Reason: n.Reason}
-			rep.add(st)
-			e.log(ctx, st)
+			e.record(ctx, rep, Step{UID: m.UID, Op: OpIgnore, Kind: n.Kind, Reason: n.Reason})
 			done = append(done, m.UID)
 			continue
 		}
@@ -159,17 +165,32 @@ func (e *Engine) Run(ctx context.Context) (*Report, error) {
 	slices.SortStableFunc(items, func(a, b item) int {
 		return cmp.Or(a.order.Compare(b.order), cmp.Compare(a.mail.UID, b.mail.UID))
 	})
+	return items, done
+}
 
-	if deletes := countDeletes(items); e.cfg.MaxDeletes >= 0 && deletes > e.cfg.MaxDeletes {
-		err := fmt.Errorf("%w: %d delete notices, the limit is %d; nothing was changed. "+
-			"If the deletes are real, run once with a higher limit (GAROON_SYNC_MAX_DELETES or --max-deletes)",
-			ErrTooManyDeletes, deletes, e.cfg.MaxDeletes)
-		for _, it := range items {
-			rep.add(it.step(OpDefer, "", "mass-delete guard"))
-		}
-		return rep, err
+// guard is the mass-delete guard: a run with more deletes than MaxDeletes
+// applies nothing and defers every notice.
+func (e *Engine) guard(rep *Report, items []item) error {
+	deletes := countDeletes(items)
+	if e.cfg.MaxDeletes < 0 || deletes <= e.cfg.MaxDeletes {
+		return nil
 	}
+	rep.deferAll(items, "mass-delete guard")
+	return fmt.Errorf("%w: %d delete notices, the limit is %d; nothing was changed",
+		ErrTooManyDeletes, deletes, e.cfg.MaxDeletes)
+}
 
+// Why the notices after the last one applied were deferred.
+const (
+	whyBudget = "time budget used up; left for the next run"
+	whyFailed = "an earlier notice failed; left for the next run"
+)
+
+// apply applies the notices in order and returns the mails done. It stops
+// at the first failure that is not the event's own (stop), so notices are
+// never applied out of order, or when the time budget is used up; the
+// notices from there on are deferred.
+func (e *Engine) apply(ctx context.Context, rep *Report, items []item) (done []uint32, stop error) {
 	// Calendar calls must end before the reserve: a calendar that never
 	// answers still leaves time to mark what was applied and to report.
 	work := ctx
@@ -179,57 +200,50 @@ func (e *Engine) Run(ctx context.Context) (*Report, error) {
 		defer cancel()
 	}
 	v := newView(e.cal)
-	var stop error
-	applied := 0
 	for i, it := range items {
 		if e.nearDeadline(ctx) {
-			for _, rest := range items[i:] {
-				rep.add(rest.step(OpDefer, "", "time budget used up; left for the next run"))
-			}
-			break
+			rep.deferAll(items[i:], whyBudget)
+			return done, nil
 		}
-		st, err := e.apply(work, v, it)
-		if err != nil && work.Err() != nil && ctx.Err() == nil && applied > 0 {
+		st, err := e.applyNotice(work, v, it)
+		if err != nil && work.Err() != nil && ctx.Err() == nil && len(done) > 0 {
 			// The time budget ran out during this notice: like the ones
 			// after it, it is left for the next run. (A run that applied
 			// nothing at all fails instead, so a hung calendar alarms.)
 			st.Op, st.Err, st.Reason = OpDefer, nil, "time budget used up during this notice; left for the next run"
-			rep.add(st)
-			e.log(ctx, st)
-			for _, rest := range items[i+1:] {
-				rep.add(rest.step(OpDefer, "", "time budget used up; left for the next run"))
-			}
-			break
+			e.record(ctx, rep, st)
+			rep.deferAll(items[i+1:], whyBudget)
+			return done, nil
 		}
-		rep.add(st)
-		e.log(ctx, st)
+		e.record(ctx, rep, st)
 		if err != nil && !errors.Is(err, ErrRejected) {
-			stop = err
-			for _, rest := range items[i+1:] {
-				rep.add(rest.step(OpDefer, "", "an earlier notice failed; left for the next run"))
-			}
-			break
+			rep.deferAll(items[i+1:], whyFailed)
+			return done, err
 		}
 		done = append(done, it.mail.UID)
-		applied++
 	}
+	return done, nil
+}
 
+// mark marks the done mails processed (not in a dry run) and returns the
+// run's error: stop, a failure to mark, or the count of failed mails.
+func (e *Engine) mark(ctx context.Context, rep *Report, done []uint32, stop error) error {
 	if !e.cfg.DryRun && len(done) > 0 {
 		// A fresh deadline-bounded context is not taken here: if ctx is done,
 		// the mails stay unmarked and the next run re-applies them, which is
 		// safe.
 		if err := e.mail.MarkProcessed(ctx, done); err != nil {
-			return rep, errors.Join(stop, fmt.Errorf("mark %d mails processed: %w", len(done), err))
+			return errors.Join(stop, fmt.Errorf("mark %d mails processed: %w", len(done), err))
 		}
 		rep.Marked = len(done)
 	}
 	if stop != nil {
-		return rep, stop
+		return stop
 	}
 	if rep.Failed > 0 {
-		return rep, fmt.Errorf("%d of %d mails failed; first: %s", rep.Failed, rep.Seen, rep.firstFailure())
+		return fmt.Errorf("%d of %d mails failed; first: %s", rep.Failed, rep.Seen, rep.firstFailure())
 	}
-	return rep, nil
+	return nil
 }
 
 func countDeletes(items []item) int {
@@ -258,9 +272,9 @@ func (it item) step(op Op, eventID, reason string) Step {
 	}
 }
 
-// apply plans one notice against the view and, unless this is a dry run,
-// writes it. docs/garoon-mails.md §6 is the table of cases.
-func (e *Engine) apply(ctx context.Context, v *view, it item) (Step, error) {
+// applyNotice plans one notice against the view and, unless this is a dry
+// run, writes it. docs/garoon-mails.md §6 is the table of cases.
+func (e *Engine) applyNotice(ctx context.Context, v *view, it item) (Step, error) {
 	var st Step
 	var err error
 	n := it.notice
@@ -560,6 +574,12 @@ func occursAt(series Event, start, end time.Time) bool {
 		return false
 	}
 	return true
+}
+
+// record adds the step to the report and logs it.
+func (e *Engine) record(ctx context.Context, rep *Report, st Step) {
+	rep.add(st)
+	e.log(ctx, st)
 }
 
 // log writes one line per notice. Titles are personal data: debug only.

@@ -3,7 +3,6 @@ package syncer
 import (
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"garoon-calendar-sync/function/internal/garoon"
 )
@@ -42,9 +41,9 @@ func eventFor(n *garoon.Notice, id, noticeID string) Event {
 	d.WriteString("(garoon-calendar-sync: Garoon の通知メールから登録)")
 	return Event{
 		ID:          id,
-		Summary:     truncate(n.Title, maxSummary),
-		Description: truncate(d.String(), maxDescription),
-		Location:    truncate(strings.Join(n.Facilities, ", "), maxLocation),
+		Summary:     garoon.Clip(n.Title, maxSummary),
+		Description: garoon.Clip(d.String(), maxDescription),
+		Location:    garoon.Clip(strings.Join(n.Facilities, ", "), maxLocation),
 		Start:       n.Start,
 		End:         n.End,
 		AllDay:      n.AllDay,
@@ -67,15 +66,4 @@ func sameContent(have, want Event) bool {
 		have.Key == want.Key &&
 		have.Tentative == want.Tentative &&
 		have.Attention == want.Attention
-}
-
-func truncate(s string, max int) string {
-	if len(s) <= max {
-		return s
-	}
-	cut := max - len("…")
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
 }

@@ -109,6 +109,7 @@ var (
 	// 400): retrying cannot help, so the notice is reported and not retried.
 	ErrRejected = errors.New("calendar rejected the event")
 	// ErrInvalidGrant means Google refused the refresh token: it was revoked
-	// or has expired. Only a person can fix it, by running authorize again.
-	ErrInvalidGrant = errors.New("google refused the refresh token (invalid_grant): run `garoon-sync authorize` and store the new token with `garoon-sync secret put`")
+	// or has expired. Only a person can fix it, by authorizing again; the
+	// caller names the command (runner.Fix), the engine knows no CLI.
+	ErrInvalidGrant = errors.New("google refused the refresh token (invalid_grant)")
 )

@@ -50,7 +50,14 @@ type Report struct {
 	Duration time.Duration `json:"duration_ns"`
 }
 
-// Counts say what became of a run's mails.
+// Counts say what became of a run's mails: the one definition of a run's
+// counts, which the summary line, the Lambda's response, `run --json` and
+// the CLI's sentences all take from here (List).
+//
+// A mail with nothing to change goes by three names, each fixed where it
+// shows: the step's op is "skip" (OpSkip), the count's key is "skipped"
+// (the summary line's and the JSON's key, which doctor reads back), and the
+// CLI's word is "unchanged". Internal names follow the key (Skipped).
 type Counts struct {
 	Seen     int `json:"seen"`
 	Created  int `json:"created"`
@@ -64,6 +71,30 @@ type Counts struct {
 	Attention int `json:"attention"`
 }
 
+// Count is one of a run's counts with its two names: Key, its JSON and
+// log key (a contract: the same as Counts' json tag), and Word, what the
+// CLI calls it in a sentence.
+type Count struct {
+	Key  string
+	Word string
+	N    int
+}
+
+// List is the counts in their fixed order, Seen first, Attention last.
+func (c Counts) List() []Count {
+	return []Count{
+		{"seen", "mails", c.Seen},
+		{"created", "created", c.Created},
+		{"updated", "updated", c.Updated},
+		{"deleted", "deleted", c.Deleted},
+		{"skipped", "unchanged", c.Skipped},
+		{"ignored", "ignored", c.Ignored},
+		{"deferred", "deferred", c.Deferred},
+		{"failed", "failed", c.Failed},
+		{"attention", "to check", c.Attention},
+	}
+}
+
 // Brief is the counts in a few words, the zeros left out: "no new mails",
 // "3 mails: 1 created, 1 updated, 1 ignored".
 func (c Counts) Brief() string {
@@ -72,13 +103,9 @@ func (c Counts) Brief() string {
 	}
 	out := fmt.Sprintf("%d mails", c.Seen)
 	sep := ": "
-	for _, n := range []struct {
-		n    int
-		what string
-	}{{c.Created, "created"}, {c.Updated, "updated"}, {c.Deleted, "deleted"}, {c.Skipped, "unchanged"},
-		{c.Ignored, "ignored"}, {c.Deferred, "deferred"}, {c.Failed, "failed"}, {c.Attention, "to check"}} {
-		if n.n > 0 {
-			out += fmt.Sprintf("%s%d %s", sep, n.n, n.what)
+	for _, n := range c.List()[1:] {
+		if n.N > 0 {
+			out += fmt.Sprintf("%s%d %s", sep, n.N, n.Word)
 			sep = ", "
 		}
 	}
@@ -104,6 +131,14 @@ func (r *Report) add(st Step) {
 		r.Deferred++
 	case OpFail:
 		r.Failed++
+	}
+}
+
+// deferAll reports the items as deferred: left unmarked for the next run,
+// for the reason why.
+func (r *Report) deferAll(items []item, why string) {
+	for _, it := range items {
+		r.add(it.step(OpDefer, "", why))
 	}
 }
 

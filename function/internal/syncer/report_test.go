@@ -1,6 +1,12 @@
 package syncer
 
-import "testing"
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+)
 
 func TestCountsBrief(t *testing.T) {
 	for _, tc := range []struct {
@@ -16,5 +22,30 @@ func TestCountsBrief(t *testing.T) {
 		if got := tc.c.Brief(); got != tc.want {
 			t.Errorf("%+v: %q, want %q", tc.c, got, tc.want)
 		}
+	}
+}
+
+// Each count's key is its JSON key, in the order Counts declares them, and
+// List carries every field: the summary line's keys and the JSON's are one.
+func TestCountsListKeysAreTheJSONKeys(t *testing.T) {
+	c := Counts{Seen: 1, Created: 2, Updated: 3, Deleted: 4, Skipped: 5, Ignored: 6, Deferred: 7, Failed: 8, Attention: 9}
+	b, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want strings.Builder
+	want.WriteByte('{')
+	for i, n := range c.List() {
+		if i > 0 {
+			want.WriteByte(',')
+		}
+		fmt.Fprintf(&want, "%q:%d", n.Key, n.N)
+	}
+	want.WriteByte('}')
+	if string(b) != want.String() {
+		t.Errorf("JSON %s\nList  %s", b, want.String())
+	}
+	if n := reflect.TypeFor[Counts]().NumField(); len(c.List()) != n {
+		t.Errorf("List has %d counts, Counts %d fields", len(c.List()), n)
 	}
 }

@@ -56,7 +56,7 @@ func keepMark(have, want Event) Event {
 	want.Attention = have.Attention
 	want.Summary = AttentionTitle + strings.TrimPrefix(want.Summary, AttentionTitle)
 	if line, _, _ := strings.Cut(have.Description, "\n"); strings.HasPrefix(line, AttentionTitle) && !strings.HasPrefix(want.Description, AttentionTitle) {
-		want.Description = truncate(line+"\n"+want.Description, maxDescription)
+		want.Description = garoon.Clip(line+"\n"+want.Description, maxDescription)
 	}
 	return want
 }
@@ -320,10 +320,10 @@ func (e *Engine) applySeriesDelete(ctx context.Context, v *view, it item) (Step,
 	want := s
 	want.Attention = AttentionAmbiguousDelete
 	if !strings.HasPrefix(want.Summary, AttentionTitle) {
-		want.Summary = truncate(AttentionTitle+want.Summary, maxSummary)
+		want.Summary = garoon.Clip(AttentionTitle+want.Summary, maxSummary)
 	}
 	if !strings.HasPrefix(want.Description, AttentionTitle) {
-		want.Description = truncate(attentionLine(n)+"\n"+want.Description, maxDescription)
+		want.Description = garoon.Clip(attentionLine(n)+"\n"+want.Description, maxDescription)
 	}
 	want.Notice = it.id
 	if s.Attention != "" && s.Notice == it.id {
@@ -358,9 +358,9 @@ func (e *Engine) applyTentative(ctx context.Context, v *view, it item) (Step, er
 	for i, c := range n.Candidates {
 		want := eventFor(n, fmt.Sprintf("%sc%d", it.id, i), it.id)
 		want.Start, want.End, want.AllDay, want.Recurrence, want.Tentative = c.Start, c.End, c.AllDay, nil, true
-		want.Summary = truncate(TentativeTitle+want.Summary, maxSummary)
+		want.Summary = garoon.Clip(TentativeTitle+want.Summary, maxSummary)
 		if c.Facility != "" {
-			want.Location = truncate(c.Facility, maxLocation)
+			want.Location = garoon.Clip(c.Facility, maxLocation)
 		}
 		i := slices.IndexFunc(have, func(ev Event) bool {
 			return !kept[ev.ID] && ev.AllDay == c.AllDay && ev.Start.Equal(c.Start) && ev.End.Equal(c.End)

@@ -105,8 +105,8 @@ func Start(user, pass string) (*Server, error) {
 	}
 	ln := tls.NewListener(tcp, &tls.Config{Certificates: []tls.Certificate{ca.Server}, MinVersion: tls.VersionTLS12})
 	s.Addr, s.inspectAddr = tcp.Addr().String(), inspect.Addr().String()
-	go s.srv.Serve(&countingListener{Listener: ln, srv: s}) //nolint:errcheck // ends with Close
-	go s.srv.Serve(inspect)                                 //nolint:errcheck // ends with Close
+	go s.srv.Serve(&countingListener{Listener: ln, srv: s}) // ends with Close
+	go s.srv.Serve(inspect)                                 // ends with Close
 	return s, nil
 }
 
