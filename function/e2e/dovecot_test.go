@@ -112,8 +112,23 @@ func startDovecotOAuth(t *testing.T, bin, introspectURL string) *dovecot {
 	// server knows it without, as the user's secret may hold either.
 	must(t, os.WriteFile(filepath.Join(dir, "passwd"),
 		fmt.Appendf(nil, "%s:{PLAIN}%s:%d:%d::%s\n", imapUser, compactPass, d.uid, d.gid, filepath.Join(dir, "mail")), 0o644))
-	mechanisms, oauthPassdb := "plain", ""
 	if introspectURL != "" {
+		must(t, os.WriteFile(filepath.Join(dir, "oauth2.conf.ext"), []byte(dovecotOAuth2Conf(introspectURL)), 0o644))
+	}
+	conf := dovecotConf(dir, d.port, login, internal, introspectURL != "")
+	must(t, os.WriteFile(filepath.Join(dir, "dovecot.conf"), []byte(conf), 0o644))
+	d.start()
+	t.Cleanup(d.stop)
+	return d
+}
+
+// dovecotConf is the server's whole configuration: IMAPS on port with the
+// run's certificate, app-password logins (PLAIN, LOGIN) from the passwd
+// file and, with oauth, XOAUTH2 logins checked by the oauth2 passdb
+// (dovecotOAuth2Conf, in dir/oauth2.conf.ext).
+func dovecotConf(dir string, port int, login, internal string, oauth bool) string {
+	mechanisms, oauthPassdb := "plain", ""
+	if oauth {
 		mechanisms = "plain xoauth2"
 		oauthPassdb = fmt.Sprintf(`passdb {
   driver = oauth2
@@ -121,9 +136,8 @@ func startDovecotOAuth(t *testing.T, bin, introspectURL string) *dovecot {
   args = %s/oauth2.conf.ext
 }
 `, dir)
-		must(t, os.WriteFile(filepath.Join(dir, "oauth2.conf.ext"), []byte(dovecotOAuth2Conf(introspectURL)), 0o644))
 	}
-	conf := fmt.Sprintf(`base_dir = %[1]s/run
+	return fmt.Sprintf(`base_dir = %[1]s/run
 state_dir = %[1]s/run
 instance_name = gs-e2e-%[2]d
 protocols = imap
@@ -160,11 +174,7 @@ service imap-login {
 service anvil {
   chroot =
 }
-`, dir, d.port, login, internal, mechanisms, oauthPassdb)
-	must(t, os.WriteFile(filepath.Join(dir, "dovecot.conf"), []byte(conf), 0o644))
-	d.start()
-	t.Cleanup(d.stop)
-	return d
+`, dir, port, login, internal, mechanisms, oauthPassdb)
 }
 
 const compactPass = "abcdefghijklmnop"

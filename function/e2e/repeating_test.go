@@ -34,38 +34,8 @@ func garoonMail(t *testing.T, tag, title string, lines ...string) []byte {
 func TestRepeatingStory(t *testing.T) {
 	w := newWorld(t, functionTimeout)
 	w.private = append(w.private, "週次定例", "週次の進捗確認", "佐藤 花子", "予算レビュー")
-	jst := time.FixedZone("JST", 9*3600)
-	// week i (from Monday 2026-11-30) as "HH:MM title" lines, tentative ones "?".
-	week := func(i int) string {
-		from := time.Date(2026, 11, 30, 0, 0, 0, 0, jst).AddDate(0, 0, 7*i)
-		var out []string
-		for _, ev := range w.cal.Occurrences("primary", from, from.AddDate(0, 0, 7)) {
-			s, _ := time.Parse(time.RFC3339, ev.Start)
-			line := s.In(jst).Format("01-02 15:04") + " " + ev.Summary
-			if ev.Status == "tentative" {
-				line += " ?"
-			}
-			out = append(out, line)
-		}
-		return strings.Join(out, ", ")
-	}
-	step := func(name string, want map[string]int, weeks ...string) {
-		t.Helper()
-		r := w.invoke()
-		if r.err() != "" || r.n("failed") != 0 {
-			t.Fatalf("%s: %v\n%s", name, r, w.logs())
-		}
-		for k, n := range want {
-			if r.n(k) != n {
-				t.Errorf("%s: %s = %d, want %d (%v)", name, k, r.n(k), n, r)
-			}
-		}
-		for i, wantWeek := range weeks {
-			if got := week(i); got != wantWeek {
-				t.Errorf("%s: week %d:\n got  %s\n want %s", name, i, got, wantWeek)
-			}
-		}
-	}
+	st := story{t: t, w: w}
+	step := st.step
 	const rule = "日時　　：毎週火曜日 10:00 ～ 11:00"
 	all := "期間　　：2026年12月01日（火）～2027年01月26日（火）"
 	w.dove.deliver(garoonMail(t, "登録", "週次定例", rule, all))
@@ -121,4 +91,47 @@ func TestRepeatingStory(t *testing.T) {
 	}
 	w.wantMarked(7)
 	w.wantQuiet()
+}
+
+// story checks a calendar week by week after each scheduled run.
+type story struct {
+	t *testing.T
+	w *world
+}
+
+// week is week i (from Monday 2026-11-30) as "MM-DD HH:MM title" lines,
+// tentative ones marked "?".
+func (s story) week(i int) string {
+	jst := time.FixedZone("JST", 9*3600)
+	from := time.Date(2026, 11, 30, 0, 0, 0, 0, jst).AddDate(0, 0, 7*i)
+	var out []string
+	for _, ev := range s.w.cal.Occurrences("primary", from, from.AddDate(0, 0, 7)) {
+		start, _ := time.Parse(time.RFC3339, ev.Start)
+		line := start.In(jst).Format("01-02 15:04") + " " + ev.Summary
+		if ev.Status == "tentative" {
+			line += " ?"
+		}
+		out = append(out, line)
+	}
+	return strings.Join(out, ", ")
+}
+
+// step invokes the function once and checks the run's counts in want and
+// the first len(weeks) weeks of the calendar.
+func (s story) step(name string, want map[string]int, weeks ...string) {
+	s.t.Helper()
+	r := s.w.invoke()
+	if r.err() != "" || r.n("failed") != 0 {
+		s.t.Fatalf("%s: %v\n%s", name, r, s.w.logs())
+	}
+	for k, n := range want {
+		if r.n(k) != n {
+			s.t.Errorf("%s: %s = %d, want %d (%v)", name, k, r.n(k), n, r)
+		}
+	}
+	for i, wantWeek := range weeks {
+		if got := s.week(i); got != wantWeek {
+			s.t.Errorf("%s: week %d:\n got  %s\n want %s", name, i, got, wantWeek)
+		}
+	}
 }

@@ -54,26 +54,68 @@ func Parse(data []byte) (Credentials, error) {
 }
 
 func parse(data []byte) (Credentials, error) {
+	raw, err := decodeObject(data)
+	if err != nil {
+		return Credentials{}, err
+	}
+	var c Credentials
+	fields := c.destinations()
+	if err := readStrings(raw, fields); err != nil {
+		return Credentials{}, err
+	}
+	// Google shows app passwords in groups of four ("abcd efgh ijkl mnop"),
+	// and people paste them that way, sometimes with full-width spaces.
+	c.GmailPassword = strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return -1
+		}
+		return r
+	}, c.GmailPassword)
+	if err := c.chooseGmailAuth(); err != nil {
+		return Credentials{}, err
+	}
+	var missing []string
+	for _, f := range fields {
+		if *f.dst == "" && isRequired(f.key, c.GmailAuth) {
+			missing = append(missing, f.key)
+		}
+	}
+	if len(missing) > 0 {
+		return Credentials{}, fmt.Errorf("missing required %s", plural("key", missing))
+	}
+	return c, c.applyOptional()
+}
+
+// decodeObject reads data as a JSON object, with an error that says what
+// is wrong without quoting the input.
+func decodeObject(data []byte) (map[string]json.RawMessage, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
-		return Credentials{}, fmt.Errorf("empty: expected a JSON object with the keys %s", quoteAll(contract.RequiredKeys))
+		return nil, fmt.Errorf("empty: expected a JSON object with the keys %s", quoteAll(contract.RequiredKeys))
 	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
 		var syn *json.SyntaxError
 		if errors.As(err, &syn) {
-			return Credentials{}, fmt.Errorf("not valid JSON (syntax error at byte %d)", syn.Offset)
+			return nil, fmt.Errorf("not valid JSON (syntax error at byte %d)", syn.Offset)
 		}
-		return Credentials{}, errors.New("not a JSON object")
+		return nil, errors.New("not a JSON object")
 	}
 	if raw == nil {
-		return Credentials{}, errors.New("not a JSON object")
+		return nil, errors.New("not a JSON object")
 	}
+	return raw, nil
+}
 
-	var c Credentials
-	fields := []struct {
-		key string
-		dst *string
-	}{
+// secretField is one key of the secret and where its value goes.
+type secretField struct {
+	key string
+	dst *string
+}
+
+// destinations are the secret's keys, each bound to its field of c (the
+// same order as fields, which reads them back redacted).
+func (c *Credentials) destinations() []secretField {
+	return []secretField{
 		{contract.KeyGmailAddress, &c.GmailAddress},
 		{contract.KeyGmailPassword, &c.GmailPassword},
 		{contract.KeyGaroonSender, &c.GaroonSender},
@@ -86,6 +128,11 @@ func parse(data []byte) (Credentials, error) {
 		{contract.KeySeriesDelete, &c.SeriesDelete},
 		{contract.KeyGmailAuth, &c.GmailAuth},
 	}
+}
+
+// readStrings stores each key's trimmed string; absent and null keys stay
+// empty; every key that is not a string is named in one error.
+func readStrings(raw map[string]json.RawMessage, fields []secretField) error {
 	var notString []string
 	for _, f := range fields {
 		v, ok := raw[f.key]
@@ -99,38 +146,30 @@ func parse(data []byte) (Credentials, error) {
 		*f.dst = strings.TrimSpace(*f.dst)
 	}
 	if len(notString) > 0 {
-		return Credentials{}, fmt.Errorf("%s must be a string", plural("key", notString))
+		return fmt.Errorf("%s must be a string", plural("key", notString))
 	}
-	// Google shows app passwords in groups of four ("abcd efgh ijkl mnop"),
-	// and people paste them that way, sometimes with full-width spaces.
-	c.GmailPassword = strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) {
-			return -1
-		}
-		return r
-	}, c.GmailPassword)
+	return nil
+}
 
+// chooseGmailAuth settles how Gmail is read: as gmail_auth says, else the
+// app password when there is one (the original six-key secret keeps
+// working), else the Google token.
+func (c *Credentials) chooseGmailAuth() error {
 	switch c.GmailAuth {
 	case "":
-		// The old six-key secret keeps its app password; a secret without
-		// one reads Gmail with the Google token.
 		c.GmailAuth = contract.GmailAuthPassword
 		if c.GmailPassword == "" {
 			c.GmailAuth = contract.GmailAuthOAuth
 		}
 	case contract.GmailAuthPassword, contract.GmailAuthOAuth:
 	default:
-		return Credentials{}, fmt.Errorf("key %q: %q is neither %q nor %q", contract.KeyGmailAuth, c.GmailAuth, contract.GmailAuthPassword, contract.GmailAuthOAuth)
+		return fmt.Errorf("key %q: %q is neither %q nor %q", contract.KeyGmailAuth, c.GmailAuth, contract.GmailAuthPassword, contract.GmailAuthOAuth)
 	}
-	var missing []string
-	for _, f := range fields {
-		if *f.dst == "" && isRequired(f.key, c.GmailAuth) {
-			missing = append(missing, f.key)
-		}
-	}
-	if len(missing) > 0 {
-		return Credentials{}, fmt.Errorf("missing required %s", plural("key", missing))
-	}
+	return nil
+}
+
+// applyOptional fills the optional keys' defaults and checks their values.
+func (c *Credentials) applyOptional() error {
 	if c.CalendarID == "" {
 		c.CalendarID = contract.DefaultCalendarID
 	}
@@ -141,16 +180,16 @@ func parse(data []byte) (Credentials, error) {
 		c.TimeZone = contract.DefaultTimeZone
 	}
 	if _, err := time.LoadLocation(c.TimeZone); err != nil {
-		return Credentials{}, fmt.Errorf("key %q: %q is not an IANA time zone name (e.g. Asia/Tokyo)", contract.KeyTimeZone, c.TimeZone)
+		return fmt.Errorf("key %q: %q is not an IANA time zone name (e.g. Asia/Tokyo)", contract.KeyTimeZone, c.TimeZone)
 	}
 	switch c.SeriesDelete {
 	case "":
 		c.SeriesDelete = contract.SeriesDeleteFlag
 	case contract.SeriesDeleteFlag, contract.SeriesDeleteAll:
 	default:
-		return Credentials{}, fmt.Errorf("key %q: %q is neither %q nor %q", contract.KeySeriesDelete, c.SeriesDelete, contract.SeriesDeleteFlag, contract.SeriesDeleteAll)
+		return fmt.Errorf("key %q: %q is neither %q nor %q", contract.KeySeriesDelete, c.SeriesDelete, contract.SeriesDeleteFlag, contract.SeriesDeleteAll)
 	}
-	return c, nil
+	return nil
 }
 
 // isRequired: every key of contract.RequiredKeys, gmail_password only for
