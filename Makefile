@@ -39,7 +39,7 @@ demo-serve: demo-cli ## the demo, then its fakes keep running until Ctrl-C: try 
 	dist/garoon-sync demo --serve
 
 .PHONY: test
-test: fmt-check vet staticcheck actionlint ## gofmt, go vet, staticcheck, actionlint, then go test of every module (end-to-end included); CI runs make ci
+test: fmt-check vet staticcheck actionlint ## gofmt, go vet, staticcheck, actionlint, then go test -race of every module (end-to-end included); CI runs make ci
 	go test -race -count=1 work
 
 # The one list of CI's steps: .ci/run (a fresh clone) and the pull-request
