@@ -39,16 +39,8 @@ demo-serve: demo-cli ## the demo, then its fakes keep running until Ctrl-C: try 
 	dist/garoon-sync demo --serve
 
 .PHONY: test
-test: fmt-check vet staticcheck actionlint ## gofmt, go vet, staticcheck, actionlint, then go test -race of every module (end-to-end included); CI runs make ci
+test: fmt-check vet staticcheck actionlint ## gofmt, go vet, staticcheck, actionlint, then go test -race of every module (end-to-end included); CI (.ci/run) runs it first
 	go test -race -count=1 work
-
-# The one list of CI's steps: .ci/run (a fresh clone) and the pull-request
-# workflow both run `make ci` and nothing else of their own. ALARM_EMAIL=none
-# lets environments that name no alarmEmail (prod, as shipped) synthesize.
-.PHONY: ci
-ci: ## what CI runs: make test, then make synth-all ALARM_EMAIL=none
-	$(MAKE) test
-	$(MAKE) synth-all ALARM_EMAIL=none
 
 .PHONY: fmt-check
 fmt-check:

@@ -85,7 +85,7 @@ var (
 	projectStacksErr  error
 )
 
-// ciAlarmEmail is the -c alarmEmail that CI synthesizes with (make ci):
+// ciAlarmEmail is the -c alarmEmail that CI synthesizes with (.ci/run):
 // the shipped prod names no address of its own.
 const ciAlarmEmail = AlarmEmailNone
 

@@ -1,8 +1,8 @@
 // Package workflows checks the GitHub Actions workflows for the properties
 // the README promises: a pull request's code never runs while AWS
 // credentials are present, checkouts keep no token, third-party actions
-// are pinned by commit, and the tests, lint and synth are make ci's (run
-// through .ci/run), not steps of their own.
+// are pinned by commit, and the tests, lint and synth are .ci/run's (its
+// make targets), not steps of their own.
 package workflows
 
 import (
@@ -111,9 +111,9 @@ func TestPullRequestWorkflow(t *testing.T) {
 	}
 }
 
-// TestPullRequestRunsMakeCI: the test job runs .ci/run (make ci) and no
-// step anywhere runs one of make ci's steps again: the Makefile owns each.
-func TestPullRequestRunsMakeCI(t *testing.T) {
+// TestPullRequestRunsCIScript: the test job runs .ci/run and no step
+// anywhere runs one of its steps again: the Makefile owns each.
+func TestPullRequestRunsCIScript(t *testing.T) {
 	w, _ := load(t, "../../.github/workflows/pr.yml")
 	ciRuns := 0
 	for name, j := range w.Jobs {
@@ -127,7 +127,7 @@ func TestPullRequestRunsMakeCI(t *testing.T) {
 					}
 				}
 				if ownedByMake.MatchString(line) {
-					t.Errorf("job %s runs %q itself; make ci (via .ci/run) owns that step", name, line)
+					t.Errorf("job %s runs %q itself; .ci/run owns that step", name, line)
 				}
 			}
 		}
@@ -137,7 +137,7 @@ func TestPullRequestRunsMakeCI(t *testing.T) {
 	}
 }
 
-// ownedByMake: commands of make ci's steps (the diff job's `cdk diff` on
+// ownedByMake: commands of .ci/run's steps (the diff job's `cdk diff` on
 // the downloaded templates is no such step).
 var ownedByMake = regexp.MustCompile(`\bmake\b|\bgo (test|vet|build|tool)\b|actionlint|staticcheck|\bcdk synth\b`)
 
@@ -178,11 +178,11 @@ steps:
 	}
 	for _, old := range []string{"go tool actionlint", "npx --no-install cdk synth -q --no-notices", "make build"} {
 		if !ownedByMake.MatchString(old) {
-			t.Errorf("the old test job's %q was not recognised as make ci's", old)
+			t.Errorf("the old test job's %q was not recognised as .ci/run's", old)
 		}
 	}
 	if ownedByMake.MatchString(`npx --no-install cdk diff --no-notices --no-color --app assembly`) {
-		t.Error("the diff job's cdk diff taken for a make ci step")
+		t.Error("the diff job's cdk diff taken for a .ci/run step")
 	}
 	if pinned.MatchString("uses: actions/checkout@v6") {
 		t.Error("a tag passed as a pin")
