@@ -18,10 +18,6 @@ import (
 // written from Garoon's templates (see its README.md).
 const examplesDir = "testdata/examples"
 
-// sharedExamples is where the examples were first published, beside the
-// repository; when present it must not have drifted from the copy here.
-const sharedExamples = "../../../../shared/garoon/examples"
-
 // TestExamples compares the parser with testdata/examples/EXPECTED.json by
 // the rules of the examples' scorer (docs/garoon-mails.md §5): only the
 // keys an expected object has; action and kind only for ignored mails;
@@ -111,25 +107,6 @@ func rruleParts(t *testing.T, v any, zone *time.Location) []string {
 	}
 	slices.Sort(out)
 	return out
-}
-
-// TestExamplesMatchShared checks the in-repository copy against the
-// published examples when those are beside the repository: every mail and
-// EXPECTED.json (the published per-mail NN-name.json files repeat
-// EXPECTED.json and are not copied).
-func TestExamplesMatchShared(t *testing.T) {
-	shared, err := filepath.Glob(filepath.Join(sharedExamples, "*.eml"))
-	if err != nil || len(shared) == 0 {
-		t.Log("no ../shared/garoon/examples beside the repository: the copy in testdata/examples is the reference")
-		return
-	}
-	for _, p := range append(shared, filepath.Join(sharedExamples, "EXPECTED.json")) {
-		want, _ := os.ReadFile(p)
-		got, err := os.ReadFile(filepath.Join(examplesDir, filepath.Base(p)))
-		if err != nil || !bytes.Equal(got, want) {
-			t.Errorf("testdata/examples/%s differs from %s (%v)", filepath.Base(p), p, err)
-		}
-	}
 }
 
 const okBody = "日時　　：2024年01月15日（月） 10:00 ～ 2024年01月15日（月） 11:00\r\n予定　　：会議:定例\r\n参加者　：\r\nメモ　　：\r\n"
