@@ -80,12 +80,7 @@ func readDateCJK(s string, l *language) (dateText, string, error) {
 		return d, s, fmt.Errorf("no date at %q", clip(s))
 	}
 	if d.year != 0 || blank {
-		sep := ""
-		for _, p := range [...]string{"年", "/", "-"} {
-			if strings.HasPrefix(s, p) {
-				sep = p
-			}
-		}
+		sep := separatorAt(s, "年", "/", "-")
 		if sep == "" {
 			return d, s, fmt.Errorf("no date at %q", clip(s))
 		}
@@ -114,12 +109,7 @@ func readDateCJK(s string, l *language) (dateText, string, error) {
 	} else {
 		d.month = n
 		s = s[2:]
-		sep := ""
-		for _, p := range [...]string{"月", "/", "-"} {
-			if strings.HasPrefix(s, p) {
-				sep = p
-			}
-		}
+		sep := separatorAt(s, "月", "/", "-")
 		if sep == "" {
 			return d, s, fmt.Errorf("no date at %q", clip(s))
 		}
@@ -323,3 +313,13 @@ func readTime(s string) (clock, string, error) {
 
 // clip shortens a value quoted in an error or a reason.
 func clip(s string) string { return Clip(s, 120) }
+
+// separatorAt is the one of seps that s starts with, or "".
+func separatorAt(s string, seps ...string) string {
+	for _, p := range seps {
+		if strings.HasPrefix(s, p) {
+			return p
+		}
+	}
+	return ""
+}
