@@ -273,6 +273,13 @@ func TestSecretCheckGmailAuth(t *testing.T) {
 			[]string{"gmail_password OK", "gmail_auth OK default: password"}},
 		{"unknown gmail_auth", `{` + base + `,"gmail_auth":"xoauth2"}`, exitFail,
 			[]string{`gmail_auth WARN gmail_auth is "xoauth2": want password or oauth`}},
+		// The optional keys, judged as the function judges them (secret.Parse).
+		{"zone and series_delete set", `{` + base + `,"gmail_auth":"oauth","garoon_time_zone":"America/Los_Angeles","series_delete":"all"}`, exitOK,
+			[]string{"garoon_time_zone OK", "series_delete OK"}},
+		{"unknown zone", `{` + base + `,"gmail_auth":"oauth","garoon_time_zone":"Mars/Olympus"}`, exitFail,
+			[]string{`garoon_time_zone WARN garoon_time_zone "Mars/Olympus" is not an IANA time zone name (e.g. Asia/Tokyo)`, "series_delete OK default: flag"}},
+		{"unknown series_delete", `{` + base + `,"gmail_auth":"oauth","series_delete":"some"}`, exitFail,
+			[]string{`series_delete WARN series_delete "some" is neither "flag" nor "all"`, "garoon_time_zone OK default: Asia/Tokyo"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f := filepath.Join(t.TempDir(), "secret.json")

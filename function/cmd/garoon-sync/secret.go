@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"golang.org/x/term"
 
+	"garoon-calendar-sync/function/internal/secret"
 	"garoon-calendar-sync/shared/contract"
 )
 
@@ -397,15 +398,16 @@ func validate(v map[string]string) (problems, warnings []string) {
 		warnings = append(warnings, contract.KeyGmailAuth+" is not set and there is no gmail_password: Gmail login will use the Google token, "+
 			"which needs `garoon-sync authorize --gmail`; or set gmail_password to an app password")
 	}
+	// The same checks as the function's (secret.Parse).
 	if z := strings.TrimSpace(v[contract.KeyTimeZone]); z != "" {
-		if _, err := time.LoadLocation(z); err != nil {
-			problems = append(problems, fmt.Sprintf("%s is %q: not an IANA time zone name (e.g. Asia/Tokyo)", contract.KeyTimeZone, z))
+		if err := secret.CheckTimeZone(z); err != nil {
+			problems = append(problems, contract.KeyTimeZone+" "+err.Error())
 		}
 	}
-	switch d := strings.TrimSpace(v[contract.KeySeriesDelete]); d {
-	case "", contract.SeriesDeleteFlag, contract.SeriesDeleteAll:
-	default:
-		problems = append(problems, fmt.Sprintf("%s is %q: want %s or %s", contract.KeySeriesDelete, d, contract.SeriesDeleteFlag, contract.SeriesDeleteAll))
+	if d := strings.TrimSpace(v[contract.KeySeriesDelete]); d != "" {
+		if err := secret.CheckSeriesDelete(d); err != nil {
+			problems = append(problems, contract.KeySeriesDelete+" "+err.Error())
+		}
 	}
 	if c := v[contract.KeyGoogleClientID]; c != "" && !strings.HasSuffix(c, ".apps.googleusercontent.com") {
 		warnings = append(warnings, "google_client_id does not end in .apps.googleusercontent.com")

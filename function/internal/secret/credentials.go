@@ -179,17 +179,35 @@ func (c *Credentials) applyOptional() error {
 	if c.TimeZone == "" {
 		c.TimeZone = contract.DefaultTimeZone
 	}
-	if _, err := time.LoadLocation(c.TimeZone); err != nil {
-		return fmt.Errorf("key %q: %q is not an IANA time zone name (e.g. Asia/Tokyo)", contract.KeyTimeZone, c.TimeZone)
+	if err := CheckTimeZone(c.TimeZone); err != nil {
+		return fmt.Errorf("key %q: %w", contract.KeyTimeZone, err)
 	}
-	switch c.SeriesDelete {
-	case "":
+	if c.SeriesDelete == "" {
 		c.SeriesDelete = contract.SeriesDeleteFlag
-	case contract.SeriesDeleteFlag, contract.SeriesDeleteAll:
-	default:
-		return fmt.Errorf("key %q: %q is neither %q nor %q", contract.KeySeriesDelete, c.SeriesDelete, contract.SeriesDeleteFlag, contract.SeriesDeleteAll)
+	}
+	if err := CheckSeriesDelete(c.SeriesDelete); err != nil {
+		return fmt.Errorf("key %q: %w", contract.KeySeriesDelete, err)
 	}
 	return nil
+}
+
+// CheckTimeZone says what is wrong with a garoon_time_zone value, if
+// anything. The CLI's `secret check` uses it too, so both judge alike.
+func CheckTimeZone(zone string) error {
+	if _, err := time.LoadLocation(zone); err != nil {
+		return fmt.Errorf("%q is not an IANA time zone name (e.g. Asia/Tokyo)", zone)
+	}
+	return nil
+}
+
+// CheckSeriesDelete says what is wrong with a series_delete value, if
+// anything.
+func CheckSeriesDelete(v string) error {
+	switch v {
+	case contract.SeriesDeleteFlag, contract.SeriesDeleteAll:
+		return nil
+	}
+	return fmt.Errorf("%q is neither %q nor %q", v, contract.SeriesDeleteFlag, contract.SeriesDeleteAll)
 }
 
 // isRequired: every key of contract.RequiredKeys, gmail_password only for
