@@ -272,6 +272,20 @@ func (d *dovecot) log() string {
 	return string(b)
 }
 
+// waitLog reports whether the log has s, waiting up to 5 s: Dovecot's
+// processes write to it asynchronously, so a line can land after the
+// client has its answer.
+func (d *dovecot) waitLog(s string) bool {
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if strings.Contains(d.log(), s) {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+}
+
 // logins is how many IMAP logins the server has logged.
 func (d *dovecot) logins() int {
 	return strings.Count(d.log(), "imap-login: Info: Login: user=<"+imapUser+">")

@@ -106,6 +106,8 @@ type world struct {
 	cal  *fakecal.Server
 	sm   *fakesecrets.Server
 	fn   *lambda
+	// imapConns counts the function's IMAP connections (OAuth worlds).
+	imapConns *connCounter
 	// private are strings of delivered mails (titles, names, memos) that
 	// must not reach the logs at the default level.
 	private []string
@@ -147,6 +149,7 @@ func startWorld(t *testing.T, oauth bool, timeout time.Duration, env ...string) 
 	if oauth {
 		w.cal.GrantScopes(fakecal.CalendarScope, fakecal.GmailScope)
 		w.dove = startDovecotOAuth(t, dovecotBin, introspection(t, w.cal))
+		w.imapConns = countConns(t, w.dove.addr())
 		delete(keys, contract.KeyGmailPassword)
 		keys[contract.KeyGmailAuth] = contract.GmailAuthOAuth
 	} else {
@@ -172,6 +175,9 @@ func startWorld(t *testing.T, oauth bool, timeout time.Duration, env ...string) 
 		contract.EnvCalendarEndpoint:      w.cal.Endpoint,
 		contract.EnvTokenURL:              w.cal.TokenURL,
 		contract.EnvEnvironment:           "e2e",
+	}
+	if w.imapConns != nil {
+		base[contract.EnvIMAPAddr] = w.imapConns.addr()
 	}
 	for _, kv := range env {
 		k, v, _ := strings.Cut(kv, "=")

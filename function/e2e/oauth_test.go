@@ -23,8 +23,11 @@ func TestGmailOverOAuth(t *testing.T) {
 	}
 	w.wantEvents("定例")
 	w.wantMarked(1)
-	if !strings.Contains(w.dove.log(), "Login: user=<"+imapUser+">, method=XOAUTH2") {
+	if !w.dove.waitLog("Login: user=<" + imapUser + ">, method=XOAUTH2") {
 		t.Errorf("dovecot logged no XOAUTH2 login:\n%s", w.dove.log())
+	}
+	if w.imapConns.count() == 0 {
+		t.Fatal("the function's IMAP connections do not go through the counter")
 	}
 	if n := w.cal.Count(fakecal.KindToken); n != 1 {
 		t.Errorf("%d token refreshes for one run, want 1 (IMAP and Calendar share the token)", n)
@@ -52,13 +55,13 @@ func TestGmailOverOAuth(t *testing.T) {
 	// connection to the IMAP server without a token.
 	w.cal.GrantScopes(fakecal.CalendarScope, fakecal.GmailScope)
 	w.cal.InvalidGrant(true)
-	before := strings.Count(w.dove.log(), "imap-login:")
+	before := w.imapConns.count()
 	r = w.invoke()
 	if msg := r.err(); !strings.Contains(msg, "invalid_grant") || r.summary["invalid_grant"] != true ||
 		r.summary["fix"] != contract.FixInvalidGrantGmail("e2e") || !strings.Contains(w.logs(), `"InvalidGrant":1`) {
 		t.Fatalf("invalid_grant: %v", r)
 	}
-	if n := strings.Count(w.dove.log(), "imap-login:") - before; n != 0 {
+	if n := w.imapConns.count() - before; n != 0 {
 		t.Errorf("%d IMAP connections without an access token:\n%s", n, w.dove.log())
 	}
 	if n := w.cal.Count(fakecal.KindInsert); n != 2 {
