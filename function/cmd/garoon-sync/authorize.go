@@ -320,7 +320,7 @@ func randomString() string {
 }
 
 // mergeJSONFile writes keys into the JSON object in path, keeping its other
-// keys, with mode 0600.
+// keys, with mode 0600, replacing it whole (writeFileAtomic).
 func mergeJSONFile(path string, keys map[string]string) error {
 	obj := map[string]string{}
 	if b, err := os.ReadFile(path); err == nil {
@@ -332,8 +332,5 @@ func mergeJSONFile(path string, keys map[string]string) error {
 		obj[k] = v
 	}
 	b, _ := json.MarshalIndent(obj, "", "  ")
-	if err := os.WriteFile(path, append(b, '\n'), 0o600); err != nil {
-		return err
-	}
-	return os.Chmod(path, 0o600)
+	return writeFileAtomic(path, append(b, '\n'))
 }

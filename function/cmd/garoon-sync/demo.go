@@ -249,7 +249,7 @@ func (w *demoWorld) writeEnvFile(path string) ([]byte, error) {
 		fmt.Fprintf(&b, "export %s=%s\n", k, shellQuote(w.env[k]))
 	}
 	fmt.Fprintf(&b, "unset AWS_PROFILE AWS_SESSION_TOKEN %s %s\n", contract.EnvSecretFile, contract.EnvSecretName)
-	return []byte(b.String()), os.WriteFile(path, []byte(b.String()), 0o600)
+	return []byte(b.String()), writeFileAtomic(path, []byte(b.String()))
 }
 
 // removeEnvFile removes path if it still holds what this demo wrote.
