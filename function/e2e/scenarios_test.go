@@ -148,8 +148,9 @@ func TestDovecotRestarted(t *testing.T) {
 		}
 	}
 	// midRun restarts the server while the run writes to the calendar, and
-	// returns how many times the run logged in (Dovecot's log says).
-	midRun := func(what string, restart func()) int {
+	// returns how many times the run logged in (Dovecot's log says; it is
+	// written asynchronously, so up to 5 s are given for want lines).
+	midRun := func(what string, want int, restart func()) int {
 		w.cal.Delay(40 * time.Millisecond)
 		defer w.cal.Delay(0)
 		before, logins := len(w.cal.Events()), w.dove.logins()
@@ -163,19 +164,22 @@ func TestDovecotRestarted(t *testing.T) {
 		if r.err() != "" || r.n("created") != 10 {
 			t.Errorf("the run across the %s: %v", what, r)
 		}
+		for deadline := time.Now().Add(5 * time.Second); w.dove.logins()-logins < want && time.Now().Before(deadline); {
+			time.Sleep(20 * time.Millisecond)
+		}
 		return w.dove.logins() - logins
 	}
 
 	// Killed: the connection drops; the adapter logs in again for the STORE.
 	add(10)
-	if n := midRun("crash", func() { w.dove.crash(); w.dove.start() }); n != 2 {
+	if n := midRun("crash", 2, func() { w.dove.crash(); w.dove.start() }); n != 2 {
 		t.Errorf("the run logged in %d times across the crash, want 2 (FETCH, then STORE)", n)
 	}
 	w.wantMarked(10)
 
 	// A clean restart: Dovecot's master waits for the session to end.
 	add(10)
-	midRun("clean restart", func() { w.dove.stop(); w.dove.start() })
+	midRun("clean restart", 1, func() { w.dove.stop(); w.dove.start() })
 	w.wantMarked(20)
 
 	// Down when the run starts: the run fails before any calendar write.
