@@ -200,11 +200,15 @@ func gmailCheck(ctx context.Context, s runner.Settings, creds secret.Credentials
 			notices++
 		}
 	}
-	detail := fmt.Sprintf("login by %s and mailbox %s work; %d Garoon notices from %s wait in the last %d days",
+	wait := "Garoon notices from %s wait"
+	if notices == 1 {
+		wait = "Garoon notice from %s waits"
+	}
+	detail := fmt.Sprintf("login by %s and mailbox %s work; %d "+wait+" in the last %d days",
 		method, creds.IMAPMailbox, notices, creds.GaroonSender, int(s.Lookback.Hours()/24))
 	var extra []string
 	if other > 0 {
-		extra = append(extra, fmt.Sprintf("%d other mails from the sender will be ignored", other))
+		extra = append(extra, fmt.Sprintf("%d other %s from the sender will be ignored", other, plural(other, "mail", "mails")))
 	}
 	if unreadable > 0 {
 		extra = append(extra, fmt.Sprintf("%d cannot be read (`garoon-sync run --dry-run` names them)", unreadable))
@@ -423,4 +427,12 @@ func ago(d time.Duration) string {
 		return fmt.Sprintf("%d h ago", h)
 	}
 	return fmt.Sprintf("%d h %d min ago", h, m)
+}
+
+// plural is one or many, by n.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

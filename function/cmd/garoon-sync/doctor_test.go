@@ -106,7 +106,7 @@ func TestDemoServeThenDoctor(t *testing.T) {
 	}
 	// The notice that arrived after the last run waits.
 	if code != exitOK || !strings.Contains(checks["last run"].Detail, "no new mails") ||
-		!strings.Contains(checks["gmail"].Detail, "1 Garoon notices") || !strings.Contains(checks["calendar"].Detail, "owner") {
+		!strings.Contains(checks["gmail"].Detail, "; 1 Garoon notice from no-reply@cybozu.com waits in the last 14 days") || !strings.Contains(checks["calendar"].Detail, "owner") {
 		t.Errorf("exit %d\n%s", code, out)
 	}
 	if out, errOut, code := run("secret", "check", "--env", "demo"); code != exitOK || strings.Contains(out, "WARN") {
@@ -237,7 +237,7 @@ func doctorBeforeAnyRun(t *testing.T, w *demoWorld) {
 	if code != exitOK || checks["last run"].Status != statusWarn || !strings.Contains(checks["last run"].Fix, "aws scheduler get-schedule --group-name garoon-calendar-sync-demo --name garoon-calendar-sync-demo") {
 		t.Errorf("no run yet: exit %d\n%s", code, out)
 	}
-	if d := checks["gmail"].Detail; !strings.Contains(d, "2 Garoon notices") || !strings.Contains(d, "1 other mails from the sender will be ignored") {
+	if d := checks["gmail"].Detail; !strings.Contains(d, "2 Garoon notices") || !strings.Contains(d, "(1 other mail from the sender will be ignored") {
 		t.Errorf("gmail: %s", d)
 	}
 	if a := checks["attention"]; a.Status != statusOK {
@@ -431,7 +431,7 @@ func TestDoctorGmailOverOAuth(t *testing.T) {
 	w.imap.ResetCommands()
 	w.cal.ResetRequests()
 	checks, out, _ := doctor(t, "--env", "demo", "--secret-file", file)
-	if g := checks["gmail"]; g.Status != statusOK || !strings.Contains(g.Detail, "login by OAuth (XOAUTH2") || !strings.Contains(g.Detail, "1 Garoon notices") {
+	if g := checks["gmail"]; g.Status != statusOK || !strings.Contains(g.Detail, "login by OAuth (XOAUTH2") || !strings.Contains(g.Detail, "; 1 Garoon notice from") {
 		t.Errorf("gmail over OAuth:\n%s", out)
 	}
 	if g := checks["google"]; g.Status != statusOK || !strings.Contains(g.Detail, contract.GmailScope) || !strings.Contains(g.Detail, contract.CalendarScope) {

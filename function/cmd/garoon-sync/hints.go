@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -111,11 +112,18 @@ func (p secretPlace) fixKey(key string) string {
 	return "garoon-sync secret put " + p.selector() + " --ask " + key
 }
 
-// fixContent is the fix for a secret that is incomplete or malformed.
+// fixContent is the fix for a secret that is incomplete or malformed. For
+// a local file whose Gmail login would use the Google token (as secret
+// check judges it), the consent must include Gmail: authorize --gmail.
 func (p secretPlace) fixContent() string {
 	if p.file != "" {
+		var values map[string]string
+		gmail := false
+		if b, err := os.ReadFile(p.file); err == nil && json.Unmarshal(b, &values) == nil {
+			gmail = gmailOAuth(values)
+		}
 		return fmt.Sprintf("edit %s (`%s` writes the Google keys); `%s` lists what is missing",
-			p.file, p.authorizeInto(), p.checkCommand())
+			p.file, p.authorize(gmail), p.checkCommand())
 	}
 	return fmt.Sprintf("`garoon-sync secret put %s` asks for what is missing; `%s` lists it", p.selector(), p.checkCommand())
 }

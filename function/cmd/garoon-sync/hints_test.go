@@ -245,8 +245,15 @@ func TestHintsForASecretFile(t *testing.T) {
 		t.Errorf("secret check --secret-file: exit %d\n%s\nwant\n%s", code, out, want)
 	}
 	checks, out, _ := doctor(t, "--secret-file", file)
-	if c := checks["secret"]; c.Fix != "edit "+file+" (`"+auth+"` writes the Google keys); `garoon-sync secret check --secret-file "+file+"` lists what is missing" {
+	if c := checks["secret"]; c.Fix != "edit "+file+" (`"+authGmail+"` writes the Google keys); `garoon-sync secret check --secret-file "+file+"` lists what is missing" {
 		t.Errorf("doctor:\n%s", out)
+	}
+
+	// With an app password, the consent is for Calendar alone.
+	must(t, os.WriteFile(file, []byte(`{"gmail_address":"you@gmail.com","gmail_password":"abcdefghijklmnop"}`), 0o600))
+	checks, out, _ = doctor(t, "--secret-file", file)
+	if c := checks["secret"]; c.Fix != "edit "+file+" (`"+auth+"` writes the Google keys); `garoon-sync secret check --secret-file "+file+"` lists what is missing" {
+		t.Errorf("doctor, app password:\n%s", out)
 	}
 }
 
