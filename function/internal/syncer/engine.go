@@ -410,7 +410,24 @@ func (e *Engine) applyEdit(ctx context.Context, v *view, it item, want Event) (S
 	sameKind := func(ev Event) bool { return (len(ev.Recurrence) > 0) == repeats }
 	same := slices.DeleteFunc(slices.Clone(cands), func(ev Event) bool { return !sameKind(ev) })
 	reason := "same title"
+	day := garoon.DateOf(n.Start.In(e.zone()))
 	switch {
+	case len(same) > 0 && !repeats && len(same) < len(cands):
+		// A series has the title, and so have single events (occurrences
+		// moved before: Garoon's detached appointments). One on the
+		// notice's day is the one changed; else the series' own occurrence
+		// on that day is what was dragged; only without one is the nearest
+		// of the others the one moved.
+		if onDay := slices.DeleteFunc(slices.Clone(same), func(ev Event) bool { return !e.onDay(ev, day) }); len(onDay) > 0 {
+			cands = onDay
+			break
+		}
+		series := slices.DeleteFunc(slices.Clone(cands), func(ev Event) bool { return len(ev.Recurrence) == 0 })
+		if st, ok, err := e.overrideOnDay(ctx, v, it, series, day, want,
+			"one occurrence of a repeating appointment moved or changed (drag and drop): that occurrence changed, the series is unchanged"); ok || err != nil {
+			return st, err
+		}
+		cands = same
 	case len(same) > 0:
 		cands = same
 	case len(cands) > 0 && repeats:
@@ -421,7 +438,7 @@ func (e *Engine) applyEdit(ctx context.Context, v *view, it item, want Event) (S
 		// occurrence (or a "this only" edit Garoon mails as a normal
 		// appointment, docs/garoon-mails.md §6, Drag and drop). The series' occurrence that day,
 		// if any, is overridden; changing the series would move them all.
-		if st, ok, err := e.overrideOnDay(ctx, v, it, cands, garoon.DateOf(n.Start.In(e.zone())), want,
+		if st, ok, err := e.overrideOnDay(ctx, v, it, cands, day, want,
 			"one occurrence of a repeating appointment moved or changed (drag and drop): that occurrence changed, the series is unchanged"); ok || err != nil {
 			return st, err
 		}
@@ -445,6 +462,13 @@ func (e *Engine) applyEdit(ctx context.Context, v *view, it item, want Event) (S
 		e.cfg.Logger.WarnContext(ctx, "ambiguous edit resolved", "uid", it.mail.UID, "candidates", len(cands), "chosen", target.ID)
 	}
 	return e.update(ctx, v, it, target, want, reason)
+}
+
+// onDay reports whether ev is on day: it starts then, or it is an
+// occurrence the rule puts then.
+func (e *Engine) onDay(ev Event, day garoon.Date) bool {
+	return garoon.DateOf(ev.Start.In(e.zone())) == day ||
+		(!ev.OriginalStart.IsZero() && garoon.DateOf(ev.OriginalStart.In(e.zone())) == day)
 }
 
 // overrideOnDay changes the occurrence on day of the first of the series

@@ -133,44 +133,108 @@ func (e *Engine) endBefore(s Event, day garoon.Date) []string {
 	return out
 }
 
-// seriesFor finds the series a repeating notice is about: by title among
-// the series that hold day (the notice's period start), then the nearest;
-// when no series has the title (it changed), the series with the same rule
-// that has an occurrence on the day of the notice's first occurrence. The
-// series this notice itself created (a "this and following" split, id =
-// notice id) is never the one it is about.
-func (e *Engine) seriesFor(ctx context.Context, v *view, it item) (Event, bool, error) {
+// seriesFor finds the series a repeating notice is about. Garoon's mail
+// names no id, so the series is recognised by what the mail says of it
+// (docs/garoon-mails.md §6, Finding the series):
+//
+//   - A delete mails the series as it is: only a series with the title,
+//     the same rule and the same time of day is a candidate. Nothing else
+//     is ever deleted, ended or marked for it.
+//   - An edit may change the rule, the time or the title. Among the series
+//     with the title, one with the same rule wins, then one whose period
+//     holds the 期間 start (or starts after it: "all"), then the same time
+//     of day, then the nearest. A series whose rule differs is a candidate
+//     only when its last day is the 期間 end: an "all" or "this and
+//     following" edit that changed the rule keeps the end, while another
+//     Garoon appointment with the same title, never synced here, would
+//     have to end on the same day by chance.
+//   - An edit that renamed the appointment: the one series with the same
+//     rule whose occurrence on the day of the notice's first occurrence
+//     starts, by the rule, at the notice's start ("the slot"). Two such
+//     series, or none, and nothing is matched: the edit is then applied as
+//     an appointment of its own, which may leave a duplicate but destroys
+//     nothing.
+//
+// The series this notice itself created (a "this and following" split, id
+// = notice id) is never the one it is about.
+func (e *Engine) seriesFor(ctx context.Context, v *view, it item, forDelete bool) (Event, bool, error) {
 	n := it.notice
 	cands, err := v.byKey(ctx, TitleKey(n.Title))
 	if err != nil {
 		return Event{}, false, fmt.Errorf("look up events by title: %w", err)
 	}
-	var series, holding []Event
-	for _, ev := range cands {
-		if len(ev.Recurrence) > 0 && ev.ID != it.id {
-			series = append(series, ev)
-			if e.contains(ev, n.PeriodStart) {
-				holding = append(holding, ev)
+	rule := ruleOf(n.Recurrence)
+	type scored struct {
+		ev    Event
+		score int
+	}
+	var found []scored
+	for _, s := range cands {
+		if len(s.Recurrence) == 0 || s.ID == it.id {
+			continue
+		}
+		sameRule, sameTime := ruleOf(s.Recurrence) == rule, e.sameTimeOfDay(s, n)
+		first, last, open := e.period(s)
+		inPeriod := e.contains(s, n.PeriodStart) || cmpDate(n.PeriodStart, first) <= 0
+		switch {
+		case forDelete && !(sameRule && sameTime):
+			continue
+		case !sameRule && (open || cmpDate(last, n.PeriodEnd) != 0):
+			continue
+		}
+		score := 0
+		for _, ok := range []bool{sameRule, inPeriod, sameTime} {
+			score *= 2
+			if ok {
+				score++
 			}
 		}
+		found = append(found, scored{s, score})
 	}
-	if len(holding) > 0 {
-		return nearest(holding, n.Start), true, nil
+	if len(found) > 0 {
+		top := slices.MaxFunc(found, func(a, b scored) int { return cmp.Compare(a.score, b.score) }).score
+		var best []Event
+		for _, f := range found {
+			if f.score == top {
+				best = append(best, f.ev)
+			}
+		}
+		return nearest(best, n.Start), true, nil
 	}
-	if len(series) > 0 {
-		return nearest(series, n.Start), true, nil
+	if forDelete {
+		return Event{}, false, nil
 	}
-	// The title changed: look at what repeats on the notice's first day.
-	day := garoon.DateOf(n.Start.In(e.zone()))
-	from := day.In(e.zone())
+	return e.seriesBySlot(ctx, v, it)
+}
+
+// sameTimeOfDay reports whether series s and notice n start at the same
+// time of day and last as long (all-day both, or timed both).
+func (e *Engine) sameTimeOfDay(s Event, n *garoon.Notice) bool {
+	if s.AllDay || n.AllDay {
+		return s.AllDay == n.AllDay && s.End.Sub(s.Start) == n.End.Sub(n.Start)
+	}
+	a, b := s.Start.In(e.zone()), n.Start.In(e.zone())
+	return a.Hour() == b.Hour() && a.Minute() == b.Minute() && s.End.Sub(s.Start) == n.End.Sub(n.Start)
+}
+
+// seriesBySlot finds the series of a renamed appointment: the one series
+// with the notice's rule whose occurrence on the notice's first day starts,
+// by the rule, when the notice starts (see seriesFor).
+func (e *Engine) seriesBySlot(ctx context.Context, v *view, it item) (Event, bool, error) {
+	n := it.notice
+	from := garoon.DateOf(n.Start.In(e.zone())).In(e.zone())
 	occs, err := e.cal.Occurrences(ctx, from, from.AddDate(0, 0, 1))
 	if err != nil {
-		return Event{}, false, fmt.Errorf("look up occurrences on %s: %w", day, err)
+		return Event{}, false, fmt.Errorf("look up occurrences on %s: %w", garoon.DateOf(from), err)
 	}
 	want := ruleOf(n.Recurrence)
 	var found []Event
 	for _, o := range occs {
-		if o.SeriesID == "" || o.SeriesID == it.id || v.deleted[o.SeriesID] {
+		if o.SeriesID == "" || o.SeriesID == it.id || v.deleted[o.SeriesID] || slices.ContainsFunc(found, func(f Event) bool { return f.ID == o.SeriesID }) {
+			continue
+		}
+		orig := cmp.Or(o.OriginalStart, o.Start)
+		if o.AllDay != n.AllDay || !orig.Equal(n.Start) {
 			continue
 		}
 		s, err := e.cal.Get(ctx, o.SeriesID)
@@ -180,14 +244,17 @@ func (e *Engine) seriesFor(ctx context.Context, v *view, it item) (Event, bool, 
 			}
 			return Event{}, false, fmt.Errorf("look up series %s: %w", o.SeriesID, err)
 		}
-		if !s.Cancelled && ruleOf(s.Recurrence) == want && !slices.ContainsFunc(found, func(f Event) bool { return f.ID == s.ID }) {
+		if !s.Cancelled && ruleOf(s.Recurrence) == want {
 			found = append(found, s)
 		}
 	}
-	if len(found) == 0 {
+	if len(found) != 1 {
+		if len(found) > 1 {
+			e.cfg.Logger.WarnContext(ctx, "renamed repeating appointment: several series fit, none chosen", "uid", it.mail.UID, "candidates", len(found))
+		}
 		return Event{}, false, nil
 	}
-	return nearest(found, n.Start), true, nil
+	return found[0], true, nil
 }
 
 // applySeriesEdit applies an edit ([変更] or [登録]-less) of a repeating
@@ -196,7 +263,7 @@ func (e *Engine) applySeriesEdit(ctx context.Context, v *view, it item) (Step, e
 	n := it.notice
 	one := e.eventFor(n, "", it.id) // a one-day period: the event of that day
 	want := eventFor(n, "", it.id)  // the series the notice describes
-	s, ok, err := e.seriesFor(ctx, v, it)
+	s, ok, err := e.seriesFor(ctx, v, it, false)
 	if err != nil {
 		return it.step(OpFail, "", ""), err
 	}
@@ -217,10 +284,115 @@ func (e *Engine) applySeriesEdit(ctx context.Context, v *view, it item) (Step, e
 		return e.applyEdit(ctx, v, it, one) // no occurrence that day (cancelled before): a one-day event
 	case cmpDate(ps, first) <= 0:
 		// "All", or a series of one day (the mails are the same).
-		return e.update(ctx, v, it, s, want, "repeating appointment changed (all occurrences)")
+		return e.updateSeries(ctx, v, it, s, want)
 	default:
 		return e.split(ctx, v, it, s, want)
 	}
+}
+
+// updateSeries applies an "all" edit to series s. Google keys an exception
+// (an occurrence cancelled or changed on its own) by the start the rule gave
+// it, so an edit that moves the series to another time of day orphans them:
+// the cancelled and moved occurrences would come back as plain ones (the
+// fake calendar does the same). When the edit keeps the rule's days and
+// changes the time, the occurrences are read before and after, and each one
+// that was cancelled is cancelled again, each one that was changed on its
+// own gets its own start, end and text back: a cancelled week stays
+// cancelled, as in Garoon.
+func (e *Engine) updateSeries(ctx context.Context, v *view, it item, s, want Event) (Step, error) {
+	const reason = "repeating appointment changed (all occurrences)"
+	retime := !e.cfg.DryRun && ruleOf(s.Recurrence) == ruleOf(want.Recurrence) && s.AllDay == want.AllDay &&
+		!e.originalStart(s, garoon.DateOf(s.Start.In(e.zone()))).Equal(e.originalStart(want, garoon.DateOf(s.Start.In(e.zone()))))
+	if !retime {
+		return e.update(ctx, v, it, s, want, reason)
+	}
+	before, err := e.occurrencesOf(ctx, s)
+	if err != nil {
+		return it.step(OpFail, s.ID, ""), err
+	}
+	st, err := e.update(ctx, v, it, s, want, reason)
+	if err != nil || st.Op != OpUpdate {
+		return st, err
+	}
+	updated, err := e.cal.Get(ctx, s.ID)
+	if err != nil {
+		return it.step(OpFail, s.ID, ""), fmt.Errorf("look up event %s: %w", s.ID, err)
+	}
+	after, err := e.occurrencesOf(ctx, updated)
+	if err != nil {
+		return it.step(OpFail, s.ID, ""), err
+	}
+	n, err := e.restoreExceptions(ctx, v, s, before, after)
+	if err != nil {
+		return it.step(OpFail, s.ID, ""), err
+	}
+	if n > 0 {
+		st.Reason += fmt.Sprintf("; %d occurrences cancelled or changed on their own kept as they were", n)
+	}
+	return st, nil
+}
+
+// occurrencesOf returns the live occurrences of series s over its period
+// (a year when it has no end).
+func (e *Engine) occurrencesOf(ctx context.Context, s Event) ([]Event, error) {
+	first, last, open := e.period(s)
+	to := last.In(e.zone()).AddDate(0, 0, 1)
+	if open {
+		to = first.In(e.zone()).AddDate(1, 0, 0)
+	}
+	occs, err := e.cal.Occurrences(ctx, first.In(e.zone()), to)
+	if err != nil {
+		return nil, fmt.Errorf("look up the occurrences of %s: %w", s.ID, err)
+	}
+	return slices.DeleteFunc(occs, func(o Event) bool { return o.SeriesID != s.ID }), nil
+}
+
+// restoreExceptions makes the occurrences after an "all" edit that moved
+// the time match what old's occurrences were before it (updateSeries): a
+// day that had none is cancelled again; a day whose occurrence had been
+// changed on its own gets that change back, unless it survived the edit.
+// It returns how many days it restored.
+func (e *Engine) restoreExceptions(ctx context.Context, v *view, old Event, before, after []Event) (int, error) {
+	day := func(o Event) garoon.Date { return garoon.DateOf(cmp.Or(o.OriginalStart, o.Start).In(e.zone())) }
+	first, last, open := e.period(old)
+	had := map[garoon.Date]Event{}
+	for _, o := range before {
+		had[day(o)] = o
+	}
+	restored := 0
+	for _, o := range after {
+		d := day(o)
+		if cmpDate(d, first) < 0 || (!open && cmpDate(d, last) > 0) {
+			continue
+		}
+		was, ok := had[d]
+		switch {
+		case !ok:
+			// Cancelled before the edit.
+			if err := e.cal.CancelOccurrence(ctx, old.ID, cmp.Or(o.OriginalStart, o.Start), o.AllDay); err != nil {
+				return restored, fmt.Errorf("cancel one occurrence of %s again: %w", old.ID, err)
+			}
+		case was.ID == o.ID || e.plainOccurrence(old, was, d) || slices.ContainsFunc(after, func(a Event) bool { return a.ID == was.ID }):
+			continue // unchanged, or its own change survived
+		default:
+			// Changed on its own before the edit: changed back so.
+			mine := o
+			mine.Start, mine.End, mine.Summary, mine.Description, mine.Location = was.Start, was.End, was.Summary, was.Description, was.Location
+			mine.Tentative, mine.Attention, mine.Notice = was.Tentative, was.Attention, was.Notice
+			if _, err := e.patch(ctx, v, o, mine); err != nil {
+				return restored, err
+			}
+		}
+		restored++
+	}
+	return restored, nil
+}
+
+// plainOccurrence reports whether occurrence o of series s on day is as
+// the rule makes it: nothing of it was changed on its own.
+func (e *Engine) plainOccurrence(s, o Event, day garoon.Date) bool {
+	return o.Start.Equal(e.originalStart(s, day)) && o.End.Sub(o.Start) == s.End.Sub(s.Start) &&
+		o.Summary == s.Summary && o.Description == s.Description && o.Location == s.Location
 }
 
 // split applies "this and following": a new series from the notice's
@@ -278,12 +450,12 @@ func (e *Engine) applySeriesDelete(ctx context.Context, v *view, it item) (Step,
 			}
 		}
 	}
-	s, ok, err := e.seriesFor(ctx, v, it)
+	s, ok, err := e.seriesFor(ctx, v, it, true)
 	if err != nil {
 		return it.step(OpFail, "", ""), err
 	}
 	if !ok {
-		return it.step(OpSkip, "", "no repeating appointment with this title: already gone"), nil
+		return it.step(OpSkip, "", "no repeating appointment with this title, rule and time: already gone, or never synced"), nil
 	}
 	first, last, open := e.period(s)
 	ps := n.PeriodStart
