@@ -255,22 +255,27 @@ func googleChecks(ctx context.Context, creds secret.Credentials, place secretPla
 			"share it with the account with \"Make changes to events\", or use another calendar_id"}, skipAttention}
 	}
 	return []check{tokenOK, {"calendar", statusOK, fmt.Sprintf("calendar %s exists; this account is %s (may write events)", creds.CalendarID, role), ""},
-		attentionCheck(ctx, cal)}
+		attentionCheck(ctx, cal, creds.TimeZone)}
 }
 
 // attentionCheck lists the events the sync kept and marked for a person's
 // look (garoonSyncAttention=ambiguous-delete) whose title still carries the
 // marker: removing the marker from the title is how a person resolves one.
-func attentionCheck(ctx context.Context, cal *gcal.Calendar) check {
+// Dates are in the user's Garoon time zone (zone, secret.Parse checked it).
+func attentionCheck(ctx context.Context, cal *gcal.Calendar, zone string) check {
 	const name = "attention"
 	marked, err := cal.FindAttention(ctx)
 	if err != nil {
 		return check{name, statusFail, err.Error(), ""}
 	}
+	loc, err := time.LoadLocation(zone)
+	if err != nil || zone == "" {
+		loc = garoon.JST
+	}
 	var open []string
 	for _, ev := range marked {
 		if strings.HasPrefix(ev.Summary, syncer.AttentionTitle) {
-			open = append(open, fmt.Sprintf("%q (from %s)", strings.TrimPrefix(ev.Summary, syncer.AttentionTitle), ev.Start.In(garoon.JST).Format(time.DateOnly)))
+			open = append(open, fmt.Sprintf("%q (from %s)", strings.TrimPrefix(ev.Summary, syncer.AttentionTitle), ev.Start.In(loc).Format(time.DateOnly)))
 		}
 	}
 	if len(open) == 0 {

@@ -255,6 +255,17 @@ func doctorBeforeAnyRun(t *testing.T, w *demoWorld) {
 		!strings.Contains(a.Detail, `"定例" (from 2027-06-01)`) || !strings.Contains(a.Fix, "remove [要確認] from the title") {
 		t.Errorf("marked event: exit %d\n%s", code, out)
 	}
+	// The date is the user's: in garoon_time_zone, not Tokyo's.
+	value, _ := w.sm.Get(contract.SecretName(demoEnv))
+	var keys map[string]string
+	must(t, json.Unmarshal([]byte(value), &keys))
+	keys[contract.KeyTimeZone] = "America/Los_Angeles"
+	b, _ := json.Marshal(keys)
+	w.sm.Set(contract.SecretName(demoEnv), string(b))
+	if checks, out, _ = doctor(t, "--env", "demo"); !strings.Contains(checks["attention"].Detail, `"定例" (from 2027-05-31)`) {
+		t.Errorf("marked event in the user's zone:\n%s", out)
+	}
+	w.sm.Set(contract.SecretName(demoEnv), value)
 	must(t, w.cal.PatchAsPerson("primary", "marked1", `{"summary":"定例"}`))
 	if checks, out, _ = doctor(t, "--env", "demo"); checks["attention"].Status != statusOK {
 		t.Errorf("resolved mark still listed:\n%s", out)

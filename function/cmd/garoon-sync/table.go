@@ -198,9 +198,9 @@ func summary(rep *syncer.Report) string {
 	if rep.DryRun {
 		verb = " (dry run: nothing was changed)"
 	}
-	var counts []string // all but attention: doctor lists the events to check
+	var counts []string // attention only when there is any: doctor lists them
 	for _, c := range rep.List()[1:] {
-		if c.Key != "attention" {
+		if c.Key != "attention" || c.N > 0 {
 			counts = append(counts, fmt.Sprintf("%d %s", c.N, c.Word))
 		}
 	}
