@@ -264,16 +264,19 @@ func (p *bodyParts) fill(n *Notice, ref time.Time, loc *time.Location) error {
 }
 
 // fillCandidates reads a 日時候補 block: one candidate per line; in a
-// facility "OR search" block a line that is not a date range names the
-// facility the following candidates belong to (notification.csp
-// L1085–1129).
+// facility "OR search" block a line that does not start with a date names
+// the facility the following candidates belong to (notification.csp
+// L1085–1129). Facility names are free text: 大会議室（20～30名） holds the
+// range separator, and in ISO-8859-1 a Japanese name is all "?", which is
+// that separator there; only a line that starts with a date and still
+// does not read is an error.
 func (p *bodyParts) fillCandidates(n *Notice, ref time.Time, loc *time.Location) error {
 	facility := ""
 	for k := range p.candidates {
 		ln := &p.candidates[k]
 		s, err := parseSlot(ln.text, p.lang, ref, loc)
 		if err != nil {
-			if _, _, ranged := splitRange(ln.text, p.lang); ranged {
+			if _, _, dateErr := readDate(strings.TrimSpace(ln.text), p.lang); dateErr == nil {
 				return lineError(ln, err)
 			}
 			facility = strings.TrimSpace(ln.text)

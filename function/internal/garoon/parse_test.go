@@ -22,24 +22,39 @@ const examplesDir = "testdata/examples"
 // the rules of the examples' scorer (docs/garoon-mails.md §5): only the
 // keys an expected object has; action and kind only for ignored mails;
 // RRULE parts order-free with UNTIL compared by day in the zone.
-func TestExamples(t *testing.T) {
-	expected := readExpected(t, examplesDir)
-	if len(expected) < 16 {
-		t.Fatalf("EXPECTED.json lists %d examples", len(expected))
+func TestExamples(t *testing.T) { checkExpected(t, examplesDir, 16) }
+
+// TestCorpus: the 80 mails of testdata/corpus, written by an independent
+// generator from Garoon's templates (see its README.md), by the same rules.
+func TestCorpus(t *testing.T) { checkExpected(t, "testdata/corpus", 80) }
+
+func checkExpected(t *testing.T, dir string, atLeast int) {
+	expected := readExpected(t, dir)
+	if len(expected) < atLeast {
+		t.Fatalf("%s/EXPECTED.json lists %d mails, want at least %d", dir, len(expected), atLeast)
 	}
 	for name, want := range expected {
 		t.Run(name, func(t *testing.T) {
-			raw, err := os.ReadFile(filepath.Join(examplesDir, name))
+			raw, err := os.ReadFile(filepath.Join(dir, name))
 			if err != nil {
 				t.Fatal(err)
 			}
-			zone := JST
-			if args, _ := want["args"].([]any); len(args) == 2 && args[0] == "--time-zone" {
-				if zone, err = time.LoadLocation(args[1].(string)); err != nil {
-					t.Fatal(err)
+			opt := Options{Zone: JST}
+			args, _ := want["args"].([]any)
+			for i := 0; i+1 < len(args); i += 2 {
+				switch v := args[i+1].(string); args[i] {
+				case "--time-zone":
+					if opt.Zone, err = time.LoadLocation(v); err != nil {
+						t.Fatal(err)
+					}
+				case "--sender":
+					opt.Sender = v
+				default:
+					t.Fatalf("args %v", args)
 				}
 			}
-			n, err := Parse(raw, Options{Zone: zone})
+			zone := opt.Zone
+			n, err := Parse(raw, opt)
 			if err != nil {
 				t.Fatal(err)
 			}

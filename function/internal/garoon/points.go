@@ -30,7 +30,10 @@ func (d Date) weekday() time.Weekday { return d.In(time.UTC).Weekday() }
 // and after, that puts it nearest the mail's Date (docs/garoon-mails.md
 // §4). For an English numeric date that reads both as MM/DD and DD/MM, the
 // reading whose weekday matches the one written wins; MM/DD when both (or
-// neither) match.
+// neither) match. When the weekday written fits no reading in its nearest
+// year, the year around the mail's that it fits wins: a delete of a
+// fiscal-year series mailed in November says 04月01日（木）～03月31日（金），
+// and of the three years only one has 04-01 on a Thursday.
 func resolveDate(t dateText, ref time.Time) (Date, error) {
 	readings := [2][2]int{{t.month, t.day}, {t.day, t.month}}
 	n := 1
@@ -48,7 +51,26 @@ func resolveDate(t dateText, ref time.Time) (Date, error) {
 			return d, nil
 		}
 	}
+	if t.year == 0 && t.hasWeekday && !ref.IsZero() {
+		for i := range n {
+			if d, ok := yearOfWeekday(readings[i][0], readings[i][1], t.weekday, DateOf(ref)); ok {
+				return d, nil
+			}
+		}
+	}
 	return first, firstErr
+}
+
+// yearOfWeekday is month-day in the year, of today's and the ones before
+// and after, where it falls on wd (at most one of the three: a date's
+// weekday moves by one or two days a year).
+func yearOfWeekday(month, day int, wd time.Weekday, today Date) (Date, bool) {
+	for y := today.Year - 1; y <= today.Year+1; y++ {
+		if c := (Date{y, time.Month(month), day}); valid(y, month, day) && c.weekday() == wd {
+			return c, true
+		}
+	}
+	return Date{}, false
 }
 
 func resolveYear(year, month, day int, ref time.Time) (Date, error) {

@@ -3,6 +3,7 @@ package garoon
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 )
@@ -134,16 +135,8 @@ func parseSlot(v string, l *language, ref time.Time, loc *time.Location) (slot, 
 	var s slot
 	switch {
 	case allDay:
-		// D 00:00 ～ E 23:59（終日）. Shown in another zone than the
-		// appointment's, Garoon shifts the two times (D 08:00 ～ E+1
-		// 07:59（終日）): a start in the afternoon belongs to the next day,
-		// an end in the morning to the day before (zones differ by less
-		// than 12 hours).
-		if sp.hasTime && sp.time.hour >= 12 {
-			sd = sd.addDays(1)
-		}
-		if ep.hasTime && ep.time.hour < 12 {
-			ed = ed.addDays(-1)
+		if sp.hasTime && ep.hasTime {
+			sd, ed = unshiftAllDay(sd, sp.time, ed, ep.time, loc)
 		}
 		s = slot{start: sd.In(loc), end: ed.addDays(1).In(loc), allDay: true}
 	case !sp.hasTime && (!ranged || !ep.hasTime):
@@ -164,6 +157,48 @@ func parseSlot(v string, l *language, ref time.Time, loc *time.Location) (slot, 
 		return slot{}, fmt.Errorf("ends before it starts (%s ～ %s)", s.start.Format("2006-01-02 15:04"), s.end.Format("2006-01-02 15:04"))
 	}
 	return s, nil
+}
+
+// unshiftAllDay finds the days of an all-day line, D 00:00 ～ E 23:59（終日）
+// in the appointment's zone, that Garoon shows in the recipient's zone
+// (loc) when the two differ: D 08:00 ～ E+1 07:59（終日） for an appointment
+// in Tokyo seen from London, D-1 16:00 ～ E 15:59 seen from Los Angeles.
+// The shift is the recipient's UTC offset minus the appointment zone's,
+// and UTC offsets run from -12 to +14 hours, so it lies within
+// [offset(loc) - 14 h, offset(loc) + 12 h]: of the days the shown start
+// can belong to (that day, the next or the one before), the one whose
+// shift lies there; when two do, the smaller shift. The end moves with the
+// same shift.
+func unshiftAllDay(sd Date, st clock, ed Date, et clock, loc *time.Location) (Date, Date) {
+	const day = 24 * 60
+	_, off := sd.at(clock{hour: 12}, loc).Zone()
+	off /= 60
+	lo, hi := off-14*60, off+12*60
+	shown := st.hour*60 + st.minute
+	best, bestShift := 0, 0
+	found := false
+	for _, k := range []int{0, 1, -1} { // start day = shown day + k
+		shift := shown - k*day
+		if shift < lo || shift > hi {
+			continue
+		}
+		if !found || abs(shift) < abs(bestShift) {
+			best, bestShift, found = k, shift, true
+		}
+	}
+	if !found {
+		return sd, ed
+	}
+	// E 23:59 + shift = ed at et: E = ed + (et - 23:59 - shift) / day.
+	endDays := float64(et.hour*60+et.minute-(day-1)-bestShift) / day
+	return sd.addDays(best), ed.addDays(int(math.Round(endDays)))
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }
 
 // parsePeriod reads a 期間 value, D～E: the appointment's own first and
