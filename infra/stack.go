@@ -75,8 +75,9 @@ func newSecret(stack awscdk.Stack, cfg EnvConfig, removal awscdk.RemovalPolicy) 
 	secret := awssecretsmanager.NewSecret(stack, jsii.String("Secret"), &awssecretsmanager.SecretProps{
 		SecretName: jsii.String(contract.SecretName(cfg.Name)),
 		Description: jsii.String(fmt.Sprintf(
-			"garoon-calendar-sync %s credentials: a JSON object with the keys %s (optional: %s, %s, %s; %s only for app-password login). Fill it with `garoon-sync secret put --env %s`.",
-			cfg.Name, strings.Join(contract.RequiredKeys, ", "), contract.KeyCalendarID, contract.KeyIMAPMailbox, contract.KeyGmailAuth, contract.KeyGmailPassword, cfg.Name)),
+			"garoon-calendar-sync %s credentials: a JSON object with the keys %s (optional: %s, %s, %s, %s, %s; %s only for app-password login). Fill it with `garoon-sync secret put --env %s`.",
+			cfg.Name, strings.Join(contract.RequiredKeys, ", "), contract.KeyCalendarID, contract.KeyIMAPMailbox, contract.KeyGmailAuth,
+			contract.KeyTimeZone, contract.KeySeriesDelete, contract.KeyGmailPassword, cfg.Name)),
 		RemovalPolicy: removal,
 	})
 	// The L2 construct would have CloudFormation generate a random password
@@ -129,7 +130,7 @@ func newFunction(stack awscdk.Stack, cfg EnvConfig, assetDir string, secret awss
 		// by the application log level.
 		LoggingFormat:         awslambda.LoggingFormat_JSON,
 		ApplicationLogLevelV2: applicationLogLevel(cfg.LogLevel),
-		SystemLogLevelV2:      systemLogLevel(cfg.LogLevel),
+		SystemLogLevelV2:      systemLogLevel(),
 		Environment: &map[string]*string{
 			contract.EnvSecretID:     secret.SecretArn(),
 			contract.EnvEnvironment:  jsii.String(cfg.Name),
@@ -295,24 +296,32 @@ func invalidGrantAlarm(stack awscdk.Stack, cfg EnvConfig) awscloudwatch.Alarm {
 		Period:        awscdk.Duration_Minutes(jsii.Number(15)),
 		Statistic:     jsii.String("Sum"),
 	}), fmt.Sprintf("Google refused the refresh token (invalid_grant: revoked, expired or the password changed); no event is synced until it is replaced. "+
-		"Fix: %s (when the secret's %s is %s, Gmail uses the token too: add --gmail after authorize)", contract.FixInvalidGrant(cfg.Name), contract.KeyGmailAuth, contract.GmailAuthOAuth))
+		"Fix: %s (when Gmail logs in with the token too, because the secret's %s is %s or it has no %s: add --gmail after authorize; the run's summary line names the exact command)",
+		contract.FixInvalidGrant(cfg.Name), contract.KeyGmailAuth, contract.GmailAuthOAuth, contract.KeyGmailPassword))
 }
 
 // scheduleDroppedAlarm: Scheduler gave a run up after its retries (the
-// function deleted, throttled or not invocable, the role changed). Lambda's
-// own metrics cannot see this: the function never started.
-// InvocationDroppedCount: "Emitted when EventBridge Scheduler stops
-// attempting to invoke the target after a schedule's retry policy has been
-// exhausted" (monitoring-cloudwatch.html, see newSchedule); the library's
-// ScheduleGroup.MetricDropped names it with the group dimension.
+// function deleted, its permissions or the scheduler role changed) and put
+// the event into the schedule's dead-letter queue; Lambda's own metrics
+// cannot see this, the function never started. The alarm watches the
+// queue's depth, which says it whatever Scheduler's own metrics do for a
+// schedule with a DLQ (InvocationsSentToDeadLetterCount is "additional"
+// to InvocationDroppedCount there, and the page does not say whether the
+// latter is still emitted: docs.aws.amazon.com/scheduler/latest/UserGuide/monitoring-cloudwatch.html).
+// SQS metrics cost nothing; the alarm stays on until someone purges the
+// queue. If Scheduler cannot even write to the queue, the did-not-run
+// alarm fires.
 func scheduleDroppedAlarm(stack awscdk.Stack, cfg EnvConfig, sched scheduled) awscloudwatch.Alarm {
 	name := resourceName(cfg.Name)
-	return newAlarm(stack, "ScheduleDroppedAlarm", name+"-schedule-dropped", sched.group.MetricDropped(alarmPeriod()),
-		fmt.Sprintf("EventBridge Scheduler could not deliver a scheduled run to the function %s after its retries, so that run did not happen. "+
-			"The schedule's dead-letter queue holds the undelivered events with the error that stopped them: "+
+	return newAlarm(stack, "ScheduleDroppedAlarm", name+"-schedule-dropped", sched.dlq.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
+		Period:    awscdk.Duration_Minutes(jsii.Number(5)),
+		Statistic: jsii.String("Maximum"),
+	}),
+		fmt.Sprintf("EventBridge Scheduler could not deliver a scheduled run to the function %s after its retries, so that run did not happen; "+
+			"its dead-letter queue holds the event with the error that stopped it: "+
 			"aws sqs receive-message --message-attribute-names All --queue-url %s . "+
-			"Fix the cause (function deleted or renamed, its permissions or the scheduler role changed), then purge the queue. "+
-			"Nothing is lost: the next run picks up every notice still waiting.", name, *sched.dlq.QueueUrl()))
+			"Fix the cause (function deleted or renamed, its permissions or the scheduler role changed), then purge the queue: "+
+			"aws sqs purge-queue --queue-url %s . Nothing is lost: the next run picks up every notice still waiting.", name, *sched.dlq.QueueUrl(), *sched.dlq.QueueUrl()))
 }
 
 // didNotRunAlarm fires when the function has not been invoked for
@@ -452,18 +461,13 @@ func newAlarm(scope constructs.Construct, id, name string, metric awscloudwatch.
 	})
 }
 
-// systemLogLevel: Lambda's own lines (START, END, and REPORT with the
-// billed duration, max memory used and init duration) at INFO where the
-// application logs at debug (dev); WARN elsewhere, which keeps only
-// platform warnings and errors such as timeouts and out-of-memory, and
-// saves three lines per run of log ingestion
-// (docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html).
-func systemLogLevel(level string) awslambda.SystemLogLevel {
-	if level == "debug" {
-		return awslambda.SystemLogLevel_INFO
-	}
-	return awslambda.SystemLogLevel_WARN
-}
+// systemLogLevel: Lambda's own lines at INFO in every environment: START,
+// END and REPORT, which carries the billed duration, the max memory used
+// and the init duration (docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html:
+// WARN keeps only platform warnings and errors). Three lines per run cost
+// a fraction of a cent a month; without them nobody can see a run creep
+// towards its memory or time limit.
+func systemLogLevel() awslambda.SystemLogLevel { return awslambda.SystemLogLevel_INFO }
 
 // applicationLogLevel maps the validated config level to Lambda's.
 func applicationLogLevel(level string) awslambda.ApplicationLogLevel {

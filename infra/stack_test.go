@@ -330,7 +330,7 @@ func TestFunction(t *testing.T) {
 					"LogGroup":            ref(logGroupID),
 					"LogFormat":           "JSON",
 					"ApplicationLogLevel": strings.ToUpper(s.cfg.LogLevel),
-					"SystemLogLevel":      map[bool]string{true: "INFO", false: "WARN"}[s.cfg.LogLevel == "debug"],
+					"SystemLogLevel":      "INFO",
 				},
 				"Environment": map[string]any{"Variables": map[string]any{
 					contract.EnvSecretID:     ref(secretID),
@@ -367,10 +367,11 @@ func TestReservedConcurrency(t *testing.T) {
 	}
 }
 
-// TestSystemLogLevel: dev (debug) keeps Lambda's REPORT lines; the others
-// keep only platform warnings and errors.
+// TestSystemLogLevel: every environment keeps Lambda's REPORT lines (max
+// memory, init duration), whatever the application's log level.
 func TestSystemLogLevel(t *testing.T) {
-	for level, want := range map[string]string{"debug": "INFO", "info": "WARN", "warn": "WARN", "error": "WARN"} {
+	for _, level := range []string{"debug", "info", "warn", "error"} {
+		const want = "INFO"
 		cfg := testConfig("lvl")
 		cfg.LogLevel = level
 		_, tpl := stackFor(t, cfg)
@@ -378,9 +379,6 @@ func TestSystemLogLevel(t *testing.T) {
 		if got := props(fn)["LoggingConfig"].(map[string]any)["SystemLogLevel"]; got != want {
 			t.Errorf("logLevel %s: SystemLogLevel %v, want %s", level, got, want)
 		}
-	}
-	if dev := findConfig(t, cdkConfigs(t), "dev"); dev.LogLevel != "debug" {
-		t.Errorf("cdk.json: dev logLevel %q; dev is where the REPORT lines (max memory, init duration) are read", dev.LogLevel)
 	}
 }
 
@@ -710,17 +708,24 @@ func TestAlarms(t *testing.T) {
 				// The same command as the function's log line and doctor, and
 				// what changes when Gmail reads with the token (FixInvalidGrantGmail).
 				"AlarmDescription": assertions.Match_StringLikeRegexp(jsii.String(regexp.QuoteMeta(contract.FixInvalidGrant(s.cfg.Name)) + ".*" +
-					regexp.QuoteMeta(contract.KeyGmailAuth+" is "+contract.GmailAuthOAuth) + ".*add --gmail after authorize")),
+					regexp.QuoteMeta(contract.KeyGmailAuth+" is "+contract.GmailAuthOAuth+" or it has no "+contract.KeyGmailPassword) + ".*add --gmail after authorize")),
 			})
 		})
-		// docs.aws.amazon.com/scheduler/latest/UserGuide/monitoring-cloudwatch.html:
-		// namespace AWS/Scheduler, dimension ScheduleGroup.
+		// The schedule's dead-letter queue holds a message: Scheduler gave
+		// a run up (AWS/SQS, dimension QueueName of that queue).
+		queueID, _ := only(t, s.json, "AWS::SQS::Queue")
 		check(t, s.cfg.Name+" scheduler dropped alarm", func() {
 			s.tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
-				"Namespace":  "AWS/Scheduler",
-				"MetricName": "InvocationDroppedCount",
-				"Statistic":  "Sum",
-				"Dimensions": []any{map[string]any{"Name": "ScheduleGroup", "Value": contract.FunctionName(s.cfg.Name)}},
+				"AlarmName":          contract.FunctionName(s.cfg.Name) + "-schedule-dropped",
+				"Namespace":          "AWS/SQS",
+				"MetricName":         "ApproximateNumberOfMessagesVisible",
+				"Statistic":          "Maximum",
+				"Period":             300,
+				"Threshold":          1,
+				"ComparisonOperator": "GreaterThanOrEqualToThreshold",
+				"TreatMissingData":   "notBreaching",
+				"Dimensions": []any{map[string]any{"Name": "QueueName", "Value": map[string]any{
+					"Fn::GetAtt": []any{queueID, "QueueName"}}}},
 				// What happened, not a guess: Scheduler could not deliver.
 				"AlarmDescription": assertions.Match_ObjectLike(&map[string]any{"Fn::Join": assertions.Match_ArrayWith(&[]any{
 					assertions.Match_ArrayWith(&[]any{assertions.Match_StringLikeRegexp(jsii.String("^EventBridge Scheduler could not deliver a scheduled run"))}),

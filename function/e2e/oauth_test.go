@@ -44,7 +44,7 @@ func TestGmailOverOAuth(t *testing.T) {
 	w.cal.ExpireTokens()
 	for i := range 2 { // the cached token, then a fresh one without Gmail
 		r = w.invoke()
-		if msg := r.err(); !strings.Contains(msg, "authorize --gmail") || r.summary["invalid_grant"] == true ||
+		if msg := r.err(); !strings.Contains(msg, "does not include Gmail") || r.summary["invalid_grant"] == true ||
 			r.summary["fix"] != contract.FixInvalidGrantGmail("e2e") {
 			t.Fatalf("consent without Gmail, run %d: %v", i, r)
 		}

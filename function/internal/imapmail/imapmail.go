@@ -45,17 +45,18 @@ const (
 	logoutTimeout = 5 * time.Second
 )
 
-// ErrAuth means the server refused the login.
-var ErrAuth = errors.New("IMAP login refused: for Gmail, use an app password " +
-	"(Google Account → Security → 2-Step Verification → App passwords, https://myaccount.google.com/apppasswords), " +
-	"not your Google password, and check that IMAP is enabled in Gmail's settings")
+// ErrAuth means the server refused the password login. It says what
+// happened; the caller names the remedy for where the password is kept
+// (runner.Fix, the CLI's hints).
+var ErrAuth = errors.New("IMAP login refused: Gmail takes an app password here " +
+	"(https://myaccount.google.com/apppasswords), not the Google account password, and refuses any login while IMAP is off for the account")
 
 // ErrTokenRefused means the server refused the OAuth access token
 // (AUTHENTICATE XOAUTH2). The refresh token itself works (else the error
-// wraps syncer.ErrInvalidGrant): its consent lacks the Gmail scope.
-var ErrTokenRefused = errors.New("IMAP login refused the OAuth access token: the Google consent must include Gmail " +
-	"(" + contract.GmailScope + "): run `garoon-sync authorize --gmail` and store the new token; " +
-	"also check that IMAP is enabled in Gmail's settings")
+// wraps syncer.ErrInvalidGrant): its consent lacks the Gmail scope, or
+// IMAP is off for the account. The caller names the remedy.
+var ErrTokenRefused = errors.New("IMAP login refused the OAuth access token: the Google consent does not include Gmail (" +
+	contract.GmailScope + "), or IMAP is off for the account")
 
 // ErrMailboxChanged means the mailbox's UIDVALIDITY changed between Fetch
 // and MarkProcessed: the mailbox was recreated and the UIDs may now name

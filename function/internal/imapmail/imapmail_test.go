@@ -318,7 +318,7 @@ func TestLoginErrors(t *testing.T) {
 		_, cfg := start(t)
 		cfg.Password = "wrong-secret-value"
 		_, err := newClient(t, cfg).Fetch(ctx, cybozu, weekAgo)
-		if !errors.Is(err, ErrAuth) || !strings.Contains(err.Error(), "https://myaccount.google.com/apppasswords") ||
+		if !errors.Is(err, ErrAuth) || !strings.Contains(err.Error(), "https://myaccount.google.com/apppasswords") || strings.Contains(err.Error(), "garoon-sync") ||
 			!strings.Contains(err.Error(), cfg.Addr) || strings.Contains(err.Error(), "wrong-secret-value") {
 			t.Fatalf("err = %v", err)
 		}

@@ -106,7 +106,7 @@ func TestOAuthLogin(t *testing.T) {
 		ts := &tokens{token: "ya29.calendar-only-token"}
 		cfg.Password, cfg.Tokens = "", ts
 		_, err := newClient(t, cfg).Fetch(ctx, cybozu, weekAgo)
-		if !errors.Is(err, ErrTokenRefused) || errors.Is(err, ErrAuth) || !strings.Contains(err.Error(), "authorize --gmail") ||
+		if !errors.Is(err, ErrTokenRefused) || errors.Is(err, ErrAuth) || !strings.Contains(err.Error(), "does not include Gmail (https://mail.google.com/)") || strings.Contains(err.Error(), "garoon-sync") ||
 			!strings.Contains(err.Error(), "status 400") || strings.Contains(err.Error(), ts.token) {
 			t.Fatalf("err = %v", err)
 		}
