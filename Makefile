@@ -12,6 +12,10 @@ GO_PKGS := ./shared/... ./function/... ./infra/... ./tools/...
 # One build mode (the workspace) and fixed flags: the bootstrap is bit-for-bit
 # reproducible, so the CDK asset hash only changes when the code does.
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -buildvcs=false -ldflags='-s -w -buildid='
+# The exact Go release of go.work's toolchain line: the bootstrap's bytes,
+# and so the asset hash cdk diff shows, depend on it. A newer local Go
+# fetches this one from the Go module proxy once (go.dev/doc/toolchain).
+LAMBDA_TOOLCHAIN := $(shell sed -n 's/^toolchain //p' go.work)
 CDK := npx --no-install cdk
 FUZZTIME ?= 30s
 
@@ -63,7 +67,7 @@ actionlint:
 
 .PHONY: build
 build: ## reproducible arm64 Lambda bootstrap in dist/function/bootstrap
-	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build $(LAMBDA_FLAGS) -o dist/function/bootstrap ./function/cmd/bootstrap
+	GOTOOLCHAIN=$(LAMBDA_TOOLCHAIN) GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build $(LAMBDA_FLAGS) -o dist/function/bootstrap ./function/cmd/bootstrap
 	@# Lambda runs the bootstrap as another user than the file's owner: it
 	@# must be world-executable whatever the umask (the asset zip keeps the mode).
 	chmod 0755 dist/function/bootstrap

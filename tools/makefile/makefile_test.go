@@ -14,6 +14,27 @@ import (
 	"testing"
 )
 
+// TestBuildPinsTheToolchain: the bootstrap is built with exactly the Go
+// release go.work's toolchain line names, whatever Go is installed, so the
+// same commit gives the same asset hash on every machine.
+func TestBuildPinsTheToolchain(t *testing.T) {
+	work, err := os.ReadFile("../../go.work")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^toolchain (go1\.\d+\.\d+)$`).FindSubmatch(work)
+	if m == nil {
+		t.Fatalf("go.work has no exact toolchain line:\n%s", work)
+	}
+	out, err := exec.Command("make", "-C", "../..", "-n", "build").CombinedOutput()
+	if err != nil {
+		t.Fatalf("make -n build: %v\n%s", err, out)
+	}
+	if !regexp.MustCompile(`(?m)^GOTOOLCHAIN=` + regexp.QuoteMeta(string(m[1])) + ` .*go build .*-o dist/function/bootstrap`).Match(out) {
+		t.Errorf("make build does not build with GOTOOLCHAIN=%s:\n%s", m[1], out)
+	}
+}
+
 // TestBuildModeIsExecutable: Lambda runs the bootstrap as a user other
 // than the file's owner, so it must be world-executable; go build leaves
 // the mode to the umask (0700 under umask 077). make build sets it.

@@ -335,7 +335,7 @@ func lastRunCheck(ctx context.Context, getenv func(string) string, env string, n
 	switch {
 	case errors.As(err, &notFound):
 		return check{name, statusSkip, "no log group " + group + ": the function has not run yet",
-			"deploy with `make deploy ENV=" + env + "`; the schedule runs it within 5 minutes"}
+			"deploy with `make deploy ENV=" + env + "`; the schedule runs it at its next time (cdk.json's schedule)"}
 	case err != nil:
 		return check{name, statusSkip, "cannot read " + group + ": " + err.Error(), "needs AWS credentials allowed logs:FilterLogEvents on it"}
 	case !found:
@@ -369,7 +369,7 @@ func logsClient(ctx context.Context, getenv func(string) string) (*cloudwatchlog
 		return nil, err
 	}
 	if cfg.Region == "" {
-		return nil, errors.New("no AWS region: set AWS_REGION (e.g. ap-northeast-1)")
+		return nil, errors.New("no AWS region")
 	}
 	// LoadDefaultConfig honours AWS_ENDPOINT_URL_CLOUDWATCH_LOGS from the
 	// process environment; getenv may be another environment.

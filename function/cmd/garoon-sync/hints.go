@@ -164,7 +164,7 @@ func (p secretPlace) fixLoad(err error) string {
 	case errors.As(err, &api):
 		return "" // access denied, decryption: the error says what is missing
 	case strings.Contains(err.Error(), "no AWS region"):
-		return "set AWS_REGION (e.g. ap-northeast-1), or AWS_PROFILE to a profile with a region"
+		return "set AWS_REGION to the region the stack is deployed in (cdk.json's region, e.g. ap-northeast-1), or AWS_PROFILE to a profile with one"
 	}
 	return p.fixContent()
 }

@@ -45,6 +45,10 @@ func main() {
 }
 
 func dispatch(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 2 && args[0] == "help" && args[1] != "help" {
+		// `garoon-sync help run` is `garoon-sync run --help`.
+		return dispatch([]string{args[1], "--help"}, stdout, stderr)
+	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(stdout)
 		if len(args) == 0 {

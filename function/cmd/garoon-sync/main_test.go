@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -93,8 +94,17 @@ func TestUsage(t *testing.T) {
 	if out, errOut, code := run("secret", "--help"); code != exitOK || errOut != "" || !strings.HasPrefix(out, "Usage: garoon-sync secret put") {
 		t.Errorf("secret --help: %d\n%s%s", code, out, errOut)
 	}
-	if out, errOut, code := run("secret", "get"); code != exitUsage || out != "" || !strings.HasPrefix(errOut, "garoon-sync secret: want put or check, not \"get\"\n\nUsage:") {
-		t.Errorf("secret get: %d\n%s%s", code, out, errOut)
+	// A mistyped verb: one line, with the verb it was close to.
+	if out, errOut, code := run("secret", "list"); code != exitUsage || out != "" || errOut != "garoon-sync secret: want put or check, not \"list\"; see garoon-sync secret --help\n" {
+		t.Errorf("secret list: %d\n%s%s", code, out, errOut)
+	}
+	if _, errOut, code := run("secret", "chek"); code != exitUsage || errOut != "garoon-sync secret: want put or check, not \"chek\" (did you mean check?); see garoon-sync secret --help\n" {
+		t.Errorf("secret chek: %d\n%s", code, errOut)
+	}
+	// `help run` is `run --help`.
+	want, _, _ := run("run", "--help")
+	if out, errOut, code := run("help", "run"); code != exitOK || errOut != "" || out != want || !strings.HasPrefix(out, "Usage: garoon-sync run") {
+		t.Errorf("help run: %d\n%s%s", code, out, errOut)
 	}
 }
 
@@ -160,6 +170,19 @@ func TestRunDryRunAgainstTheFakes(t *testing.T) {
 	}
 	if strings.Contains(out+errOut, fakecal.ClientSecret) {
 		t.Error("output contains the client secret")
+	}
+
+	// The calendar keeps failing: the run fails with one line that says
+	// why, not a WARN line per retry before it (-v shows those).
+	imap.Append([]byte("From: no-reply@cybozu.com\r\nDate: Mon, 08 Jan 2024 10:00:00 +0900\r\nSubject: =?UTF-8?B?"+
+		base64.StdEncoding.EncodeToString([]byte("[登録] 会議:別件"))+"?=\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n"+strings.Replace(body, "定例", "別件", 1)), time.Now())
+	cal.FailAlways(http.StatusServiceUnavailable)
+	out, errOut, code = run("run", "--secret-file", secretFile)
+	if code == exitOK || strings.Contains(errOut, "level=WARN") || !strings.Contains(errOut, "503") {
+		t.Errorf("failed run: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	if _, errOut, _ = run("run", "-v", "--secret-file", secretFile); !strings.Contains(errOut, "level=WARN") {
+		t.Errorf("failed run with -v shows no retries:\n%s", errOut)
 	}
 }
 

@@ -70,7 +70,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	fs.Var(&maxDeletes, "max-deletes", "override the mass-delete guard for this run: at most `N` deletes, -1 for no limit\n(unset: "+
 		contract.EnvMaxDeletes+", else "+strconv.Itoa(contract.DefaultMaxDeletes)+")")
 	timeout := fs.Duration("timeout", 5*time.Minute, "give up after this long")
-	verbose := fs.Bool("v", false, "log each step to stderr (titles included)")
+	verbose := fs.Bool("v", false, "log each step and retry to stderr (titles included)")
 	if code, ok := parseFlags(fs, runUsage, args, stdout, stderr); !ok {
 		return code
 	}
@@ -164,9 +164,12 @@ func overlayEnv(base func(string) string, over map[string]string) func(string) s
 	}
 }
 
+// cliLogger: without -v only errors; the table and the summary line say
+// what happened, and retries of a call that finally failed (WARN) would
+// only bury the one line that says why. -v shows every step and retry.
 func cliLogger(w io.Writer, verbose bool) *slog.Logger {
 	if !verbose {
-		return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelError}))
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }

@@ -90,6 +90,15 @@ func cmdSecret(args []string, stdout, stderr io.Writer) int {
 			printUsage(stdout, fs, secretUsage)
 			return exitOK
 		}
+		if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+			// A mistyped verb: one line, and the verb it was close to.
+			fmt.Fprintf(stderr, "garoon-sync secret: want put or check, not %q", args[0])
+			if s := closest(args[0], []string{"put", "check"}); s != "" {
+				fmt.Fprintf(stderr, " (did you mean %s?)", s)
+			}
+			fmt.Fprintln(stderr, "; see garoon-sync secret --help")
+			return exitUsage
+		}
 		if len(args) > 0 {
 			fmt.Fprintf(stderr, "garoon-sync secret: want put or check, not %q\n\n", args[0])
 		}
@@ -184,7 +193,7 @@ func smClient(ctx context.Context, place secretPlace) (*secretsmanager.Client, e
 		return nil, fmt.Errorf("AWS configuration: %w", err)
 	}
 	if cfg.Region == "" {
-		return nil, errors.New("no AWS region: set AWS_REGION (e.g. ap-northeast-1) or a profile with a region")
+		return nil, errors.New("no AWS region")
 	}
 	return secretsmanager.NewFromConfig(cfg), nil
 }

@@ -192,7 +192,7 @@ func FromEnv(ctx context.Context, getenv func(string) string, opts ...func(*conf
 		cfg.Region = arnRegion(id)
 	}
 	if cfg.Region == "" {
-		return nil, fmt.Errorf("secret %s: no AWS region: set AWS_REGION (e.g. ap-northeast-1) or give the secret's ARN", id)
+		return nil, fmt.Errorf("secret %s: no AWS region (AWS_REGION is not set and the id is not an ARN)", id)
 	}
 	// LoadDefaultConfig already honours AWS_ENDPOINT_URL_SECRETS_MANAGER
 	// from the process environment; getenv may be another environment.

@@ -262,7 +262,7 @@ func garoonMail(id, tag, title, when string, sent time.Time, extra ...string) st
 		body += l + "\r\n"
 	}
 	body += "メモ　　：\r\n資料を持参\r\n"
-	return string(testmail.Mail{Date: sent.In(jst).Format(time.RFC1123Z), Subject: "[" + tag + "] 会議：" + title, Body: body,
+	return string(testmail.Mail{Date: sent.In(jst).Format(time.RFC1123Z), Subject: "[" + tag + "] 会議:" + title, Body: body,
 		MessageID: id + "@garoon.test", Version: "6.0.2"}.Bytes())
 }
 
