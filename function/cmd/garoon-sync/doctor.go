@@ -123,6 +123,9 @@ func cmdDoctor(args []string, stdout, stderr io.Writer) int {
 
 // diagnose runs the checks that need the secret: settings, secret, gmail,
 // google, calendar, attention. A check whose prerequisite failed is skipped.
+// It builds the adapters with the runner's own constructors (settings,
+// secret, NewCalendar, NewMailbox), not with Runner.Run: a run stops at the
+// first failure with one error, doctor needs each step's own answer.
 func diagnose(ctx context.Context, getenv func(string) string) []check {
 	var out []check
 	add := func(name, status, detail, fix string) { out = append(out, check{name, status, detail, fix}) }
