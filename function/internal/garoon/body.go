@@ -215,6 +215,11 @@ func printable(s string) string {
 
 // fill turns the parts into the notice's fields.
 func (p *bodyParts) fill(n *Notice, ref time.Time, loc *time.Location) error {
+	if p.lang.code == langEN && mailDateOrder(p.dateTexts(), ref) {
+		dm := *p.lang
+		dm.dayFirst = true
+		p.lang = &dm
+	}
 	l := p.lang
 	n.Language = l.code
 	if p.appointment != nil {
@@ -292,13 +297,34 @@ func (p *bodyParts) fillCandidates(n *Notice, ref time.Time, loc *time.Location)
 	return nil
 }
 
-// splitList splits a ","-joined list, trimmed, without empty items.
+// splitList splits a list Garoon joined with a bare "," (no space,
+// notification.csp L900–957), trimmed, without empty items. A "," followed
+// by a space is part of a name (Smith, John; Room 1, 2F; Minutes, final.docx).
 func splitList(v string) []string {
 	out := []string{}
-	for item := range strings.SplitSeq(v, ",") {
-		if item = strings.TrimFunc(item, unicode.IsSpace); item != "" {
+	start := 0
+	for i := 0; i <= len(v); i++ {
+		if i < len(v) && (v[i] != ',' || i+1 < len(v) && (v[i+1] == ' ' || v[i+1] == '\t')) {
+			continue
+		}
+		if item := strings.TrimFunc(v[start:i], unicode.IsSpace); item != "" {
 			out = append(out, item)
 		}
+		start = i + 1
+	}
+	return out
+}
+
+// dateTexts are the texts of the lines that hold dates.
+func (p *bodyParts) dateTexts() []string {
+	var out []string
+	for _, ln := range []*bodyLine{p.when, p.period} {
+		if ln != nil {
+			out = append(out, ln.text)
+		}
+	}
+	for _, ln := range p.candidates {
+		out = append(out, ln.text)
 	}
 	return out
 }

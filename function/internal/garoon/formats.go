@@ -32,8 +32,12 @@ var errBlankYear = errors.New(`the year is "--": Garoon writes no year outside 1
 type dateText struct {
 	year, month, day int
 	swap             bool
-	weekday          time.Weekday
-	hasWeekday       bool
+	// dayFirst: the mail's other dates show the user writes DD/MM, so a
+	// date that reads both ways and fits both weekdays is DD/MM
+	// (language.dayFirst, set by mailDateOrder).
+	dayFirst   bool
+	weekday    time.Weekday
+	hasWeekday bool
 }
 
 // digits reads a run of ASCII digits (at most 4) at the start of s.
@@ -60,7 +64,9 @@ func cut(s, p string) (string, bool) {
 // the text after it.
 func readDate(s string, l *language) (dateText, string, error) {
 	if l.code == langEN {
-		return readDateEN(s)
+		d, rest, err := readDateEN(s)
+		d.dayFirst = l.dayFirst
+		return d, rest, err
 	}
 	return readDateCJK(s, l)
 }

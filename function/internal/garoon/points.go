@@ -2,6 +2,8 @@ package garoon
 
 import (
 	"fmt"
+	"regexp"
+	"strconv"
 	"time"
 )
 
@@ -36,6 +38,9 @@ func (d Date) weekday() time.Weekday { return d.In(time.UTC).Weekday() }
 // and of the three years only one has 04-01 on a Thursday.
 func resolveDate(t dateText, ref time.Time) (Date, error) {
 	readings := [2][2]int{{t.month, t.day}, {t.day, t.month}}
+	if t.swap && t.dayFirst {
+		readings[0], readings[1] = readings[1], readings[0]
+	}
 	n := 1
 	if t.swap {
 		n = 2
@@ -112,10 +117,10 @@ func resolveEnd(t dateText, start Date, ref time.Time) (Date, error) {
 		return resolveDate(t, ref)
 	}
 	d, err := resolveDate(dateText{year: start.Year, month: t.month, day: t.day, swap: t.swap,
-		weekday: t.weekday, hasWeekday: t.hasWeekday}, ref)
+		weekday: t.weekday, hasWeekday: t.hasWeekday, dayFirst: t.dayFirst}, ref)
 	if err == nil && days(start, d) < 0 {
 		return resolveDate(dateText{year: start.Year + 1, month: t.month, day: t.day, swap: t.swap,
-			weekday: t.weekday, hasWeekday: t.hasWeekday}, ref)
+			weekday: t.weekday, hasWeekday: t.hasWeekday, dayFirst: t.dayFirst}, ref)
 	}
 	if err != nil {
 		// 02-29 in a start year without one: the next year cannot have it either
@@ -127,4 +132,46 @@ func resolveEnd(t dateText, start Date, ref time.Time) (Date, error) {
 // at is the moment c on day d in loc.
 func (d Date) at(c clock, loc *time.Location) time.Time {
 	return time.Date(d.Year, d.Month, d.Day, c.hour, c.minute, 0, 0, loc)
+}
+
+// numericDate is an English numeric date: 05/04/2019(Fri) or 05/04(Fri).
+var numericDate = regexp.MustCompile(`(?:^|[^0-9/])([0-9]{2})/([0-9]{2})(?:/([0-9]{4}))?(?:\(([A-Za-z]*)\))?`)
+
+// mailDateOrder reports whether an English mail's numeric dates are DD/MM.
+// The user picks one date format, so every date of a mail is written the
+// same way (docs/garoon-mails.md §4.1): a date that can only be DD/MM (15/12)
+// or whose weekday fits only the DD/MM reading decides for the others,
+// such as 03/12/2027(Fri), which is a Friday both as 12 March and as 3
+// December. A mail with evidence both ways (or none) keeps MM/DD.
+func mailDateOrder(texts []string, ref time.Time) bool {
+	dm, md := false, false
+	for _, text := range texts {
+		for _, m := range numericDate.FindAllStringSubmatch(text, -1) {
+			a, _ := strconv.Atoi(m[1])
+			b, _ := strconv.Atoi(m[2])
+			year, _ := strconv.Atoi(m[3])
+			switch {
+			case a > 12 && b <= 12:
+				dm = true
+			case b > 12 && a <= 12:
+				md = true
+			case a != b && m[4] != "":
+				wd, ok := languages[1].weekdayIn(m[4])
+				if !ok {
+					continue
+				}
+				fits := func(month, day int) bool {
+					d, err := resolveYear(year, month, day, ref)
+					return err == nil && d.weekday() == wd
+				}
+				switch asMD, asDM := fits(a, b), fits(b, a); {
+				case asDM && !asMD:
+					dm = true
+				case asMD && !asDM:
+					md = true
+				}
+			}
+		}
+	}
+	return dm && !md
 }

@@ -57,14 +57,19 @@ func (n *Notice) Record() Record {
 }
 
 // formatSlot writes a start and end in their own zone's offset (the
-// recipient's Garoon zone), or as dates for all-day slots.
+// recipient's Garoon zone), or as dates for all-day slots. The offset is
+// always numeric: +00:00 in London's winter, not RFC 3339's "Z", which
+// reads as UTC rather than the zone's offset (docs/garoon-mails.md §9).
 func formatSlot(start, end time.Time, allDay bool) (string, string) {
 	if start.IsZero() {
 		return "", ""
 	}
-	layout := time.RFC3339
+	layout := offsetLayout
 	if allDay {
 		layout = time.DateOnly
 	}
 	return start.Format(layout), end.Format(layout)
 }
+
+// offsetLayout is RFC 3339 with seconds and a numeric offset.
+const offsetLayout = "2006-01-02T15:04:05-07:00"
