@@ -257,11 +257,7 @@ func doctorBeforeAnyRun(t *testing.T, w *demoWorld) {
 	}
 	// The date is the user's: in garoon_time_zone, not Tokyo's.
 	value, _ := w.sm.Get(contract.SecretName(demoEnv))
-	var keys map[string]string
-	must(t, json.Unmarshal([]byte(value), &keys))
-	keys[contract.KeyTimeZone] = "America/Los_Angeles"
-	b, _ := json.Marshal(keys)
-	w.sm.Set(contract.SecretName(demoEnv), string(b))
+	setSecretKey(t, w, contract.KeyTimeZone, "America/Los_Angeles")
 	if checks, out, _ = doctor(t, "--env", "demo"); !strings.Contains(checks["attention"].Detail, `"定例" (from 2027-05-31)`) {
 		t.Errorf("marked event in the user's zone:\n%s", out)
 	}
@@ -329,12 +325,8 @@ func doctorCalendarAndSecret(t *testing.T, w *demoWorld) {
 	if c := checks["calendar"]; code != exitFail || c.Status != statusFail || !strings.Contains(c.Detail, "reader") || !strings.Contains(c.Fix, "Make changes to events") {
 		t.Errorf("read-only calendar: exit %d\n%s", code, out)
 	}
-	v, _ := w.sm.Get(contract.SecretName(demoEnv))
-	var sec map[string]string
-	must(t, json.Unmarshal([]byte(v), &sec))
-	sec[contract.KeyCalendarID] = "nobody@example.com"
-	b, _ := json.Marshal(sec)
-	w.sm.Set(contract.SecretName(demoEnv), string(b))
+	setSecretKey(t, w, contract.KeyCalendarID, "nobody@example.com")
+	b, _ := w.sm.Get(contract.SecretName(demoEnv))
 	checks, out, _ = doctor(t, "--env", "demo")
 	if c := checks["calendar"]; c.Status != statusFail || !strings.Contains(c.Detail, `"nobody@example.com" not found`) {
 		t.Errorf("unknown calendar:\n%s", out)
@@ -365,7 +357,7 @@ func doctorCalendarAndSecret(t *testing.T, w *demoWorld) {
 		lr.Fix != "`garoon-sync secret put --env demo`" {
 		t.Errorf("skipped last run:\n%s", out)
 	}
-	w.sm.Set(contract.SecretName(demoEnv), string(b))
+	w.sm.Set(contract.SecretName(demoEnv), b)
 
 	// The secret not readable: the checks that need it are skipped.
 	w.sm.Deny(true)
@@ -378,9 +370,11 @@ func doctorCalendarAndSecret(t *testing.T, w *demoWorld) {
 
 	// A secret file wins over --env's secret.
 	file := filepath.Join(t.TempDir(), "secret.json")
+	var sec map[string]string
+	must(t, json.Unmarshal([]byte(b), &sec))
 	sec[contract.KeyCalendarID] = "primary"
-	b, _ = json.Marshal(sec)
-	must(t, os.WriteFile(file, b, 0o600))
+	js, _ := json.Marshal(sec)
+	must(t, os.WriteFile(file, js, 0o600))
 	if checks, out, _ = doctor(t, "--env", "demo", "--secret-file", file); checks["secret"].Status != statusOK || checks["calendar"].Status != statusFail {
 		t.Errorf("secret file (calendar still read-only):\n%s", out)
 	}
@@ -482,4 +476,15 @@ func TestDoctorGmailOverOAuth(t *testing.T) {
 			t.Errorf("doctor printed %q", s)
 		}
 	}
+}
+
+// setSecretKey changes one key of the demo environment's secret.
+func setSecretKey(t *testing.T, w *demoWorld, key, value string) {
+	t.Helper()
+	v, _ := w.sm.Get(contract.SecretName(demoEnv))
+	var sec map[string]string
+	must(t, json.Unmarshal([]byte(v), &sec))
+	sec[key] = value
+	b, _ := json.Marshal(sec)
+	w.sm.Set(contract.SecretName(demoEnv), string(b))
 }
