@@ -73,7 +73,13 @@ func Parse(raw []byte, opt Options) (*Notice, error) {
 	return n, nil
 }
 
-// notGaroon says why a mail is not from Garoon, or "" when it is.
+// notGaroon says why a mail is not from Garoon, or "" when it is. Without
+// a configured sender, an X-Mailer of Garoon's notification mailer counts:
+// "Cybozu(R) Garoon(R) Version …" (code/include/fw/mail_message.csp
+// L421–428). Garoon's Mail application, which people write their own
+// mails with, sends "Cybozu(R) Garoon(R) <version>" without the word
+// (code/include/mail/resources.csp L80, include_send.csp L295–305): such a
+// mail is a person's, even with a [変更] subject.
 func notGaroon(from, mailer, sender string) string {
 	if sender = Address(sender); sender != "" {
 		if !strings.EqualFold(from, sender) {
@@ -81,10 +87,10 @@ func notGaroon(from, mailer, sender string) string {
 		}
 		return ""
 	}
-	if from == cybozuSenders[0] || from == cybozuSenders[1] || containsFold(mailer, "garoon") {
+	if from == cybozuSenders[0] || from == cybozuSenders[1] || containsFold(mailer, "garoon") && containsFold(mailer, "version") {
 		return ""
 	}
-	return fmt.Sprintf("sender %q is not the Garoon sender (%s, %s, or a Garoon X-Mailer)", from, cybozuSenders[0], cybozuSenders[1])
+	return fmt.Sprintf("sender %q is not the Garoon sender (%s, %s, or Garoon's notification X-Mailer)", from, cybozuSenders[0], cybozuSenders[1])
 }
 
 // containsFold reports whether s contains the lower-case ASCII word w,
