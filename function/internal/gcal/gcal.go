@@ -362,6 +362,65 @@ func (c *Calendar) Instance(ctx context.Context, seriesID string, originalStart 
 	return c.Get(ctx, InstanceID(seriesID, originalStart.In(c.zone.loc), allDay))
 }
 
+// Instances lists the occurrences of the repeating event seriesID that
+// start between from and to, cancelled ones included (events.instances
+// with showDeleted), each with its original start: from originalStartTime,
+// or from the instance id when Google sends a cancelled one bare.
+func (c *Calendar) Instances(ctx context.Context, seriesID string, from, to time.Time) ([]syncer.Event, error) {
+	var out []syncer.Event
+	token := ""
+	for page := 0; ; page++ {
+		if page == maxPages {
+			return nil, fmt.Errorf("calendar: instances of %s: more than %d pages of results", seriesID, maxPages)
+		}
+		var res *calendar.Events
+		err := c.call(ctx, "instances", func() (err error) {
+			l := c.svc.Events.Instances(c.calendarID, seriesID).ShowDeleted(true).MaxResults(pageSize).
+				TimeMin(from.Format(time.RFC3339)).TimeMax(to.Format(time.RFC3339))
+			if token != "" {
+				l = l.PageToken(token)
+			}
+			res, err = l.Context(ctx).Do()
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("calendar: instances of %s: %w", seriesID, err)
+		}
+		for _, item := range res.Items {
+			ev, err := c.zone.fromAPI(item)
+			if err != nil {
+				return nil, fmt.Errorf("calendar: instance %s: %w", item.Id, err)
+			}
+			if ev.SeriesID == "" {
+				ev.SeriesID = seriesID
+			}
+			if ev.OriginalStart.IsZero() {
+				ev.OriginalStart = c.zone.instanceStart(item.Id)
+			}
+			out = append(out, ev)
+		}
+		if token = res.NextPageToken; token == "" {
+			return out, nil
+		}
+	}
+}
+
+// instanceStart reads an instance id's original start (InstanceID): a
+// UTC time, or a date in the calendar's zone; zero when the id has none.
+func (z zone) instanceStart(id string) time.Time {
+	i := strings.LastIndexByte(id, '_')
+	if i < 0 {
+		return time.Time{}
+	}
+	if t, err := time.Parse("20060102T150405Z", id[i+1:]); err == nil {
+		return t
+	}
+	if t, err := time.ParseInLocation("20060102", id[i+1:], z.loc); err == nil {
+		return t
+	}
+	return time.Time{}
+}
+
 // Occurrences lists this tool's events between from and to with the series
 // expanded (events.list singleEvents=true), cancelled occurrences left out.
 func (c *Calendar) Occurrences(ctx context.Context, from, to time.Time) ([]syncer.Event, error) {

@@ -362,6 +362,53 @@ func TestInstancesAndOccurrences(t *testing.T) {
 	if err != nil || !slices.Equal(ids(found), []string{"gs00060", "gs00060_20240515T010000Z"}) {
 		t.Errorf("FindByKey %v %v", ids(found), err)
 	}
+
+	// Instances: every occurrence of the series, the cancelled one too,
+	// each with the start its rule gives it (events.instances, showDeleted).
+	all, err := cal.Instances(ctxT(t), "gs00060", time.Date(2024, 4, 1, 0, 0, 0, 0, jst), time.Date(2024, 7, 1, 0, 0, 0, 0, jst))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got3 []string
+	for _, o := range all {
+		line := o.OriginalStart.In(jst).Format("01-02T15:04") + " " + o.SeriesID
+		if o.Cancelled {
+			line += " cancelled"
+		} else {
+			line += " " + o.Start.In(jst).Format("01-02T15:04") + " " + o.Summary
+		}
+		got3 = append(got3, line)
+	}
+	slices.Sort(got3)
+	if want := []string{"05-01T10:00 gs00060 05-01T10:00 朝会", "05-08T10:00 gs00060 05-08T10:00 朝会", "05-15T10:00 gs00060 05-15T15:00 朝会（移動）",
+		"05-22T10:00 gs00060 cancelled", "05-29T10:00 gs00060 05-29T10:00 朝会"}; !slices.Equal(got3, want) {
+		t.Errorf("instances %q\nwant %q", got3, want)
+	}
+	if r := srv.Requests(); r[len(r)-1].Query.Get("showDeleted") != "true" {
+		t.Errorf("instances without showDeleted: %+v", r[len(r)-1])
+	}
+}
+
+// A cancelled instance Google sends bare (id and status only): its
+// original start comes from the instance id.
+func TestInstanceStartFromID(t *testing.T) {
+	srv := startFake(t)
+	cal := newCal(t, srv)
+	series := timed("gs00061", "朝会", 10)
+	series.Recurrence = []string{"RRULE:FREQ=WEEKLY;BYDAY=WE;UNTIL=20240529T145959Z"}
+	mustInsert(t, cal, series)
+	for _, tc := range []struct {
+		id   string
+		want time.Time
+	}{
+		{"gs00061_20240515T010000Z", time.Date(2024, 5, 15, 10, 0, 0, 0, jst)},
+		{"gs00061_20240515", time.Date(2024, 5, 15, 0, 0, 0, 0, jst)},
+		{"gs00061", time.Time{}},
+	} {
+		if got := gcal.InstanceStart(cal, tc.id); !got.Equal(tc.want) {
+			t.Errorf("%s: %v, want %v", tc.id, got, tc.want)
+		}
+	}
 }
 
 func TestFindAttention(t *testing.T) {

@@ -197,6 +197,15 @@ func (c *memCalendar) Instance(context.Context, string, time.Time, bool) (Event,
 	return Event{}, ErrNotFound
 }
 
+func (c *memCalendar) Instances(context.Context, string, time.Time, time.Time) ([]Event, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.call("list"); err != nil {
+		return nil, err
+	}
+	return nil, nil
+}
+
 func (c *memCalendar) Occurrences(context.Context, time.Time, time.Time) ([]Event, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -90,6 +90,10 @@ type Calendar interface {
 	// start by the rule is originalStart (a cancelled one too, Cancelled
 	// set), or ErrNotFound when the rule has no such occurrence.
 	Instance(ctx context.Context, seriesID string, originalStart time.Time, allDay bool) (Event, error)
+	// Instances returns the occurrences of the repeating event seriesID
+	// that start between from and to, the cancelled ones too (Cancelled
+	// set), each with its OriginalStart (events.instances, showDeleted).
+	Instances(ctx context.Context, seriesID string, from, to time.Time) ([]Event, error)
 	// Occurrences returns what this tool created that a person sees between
 	// from and to: single events and the live occurrences of repeating
 	// events (SeriesID set), as the calendar expands them.

@@ -142,8 +142,9 @@ func (e *Engine) endBefore(s Event, day garoon.Date) []string {
 //     is ever deleted, ended or marked for it.
 //   - An edit may change the rule, the time or the title. Among the series
 //     with the title, one with the same rule wins, then one whose period
-//     holds the 期間 start (or starts after it: "all"), then the same time
-//     of day, then the nearest. A series whose rule differs is a candidate
+//     holds the 期間 start, then one that starts after it ("all"), then the
+//     same time of day, then the same last day, then the nearest. (A
+//     delete ranks its candidates the same way.) A series whose rule differs is a candidate
 //     only when its last day is the 期間 end: an "all" or "this and
 //     following" edit that changed the rule keeps the end, while another
 //     Garoon appointment with the same title, never synced here, would
@@ -175,15 +176,17 @@ func (e *Engine) seriesFor(ctx context.Context, v *view, it item, forDelete bool
 		}
 		sameRule, sameTime := ruleOf(s.Recurrence) == rule, e.sameTimeOfDay(s, n)
 		first, last, open := e.period(s)
-		inPeriod := e.contains(s, n.PeriodStart) || cmpDate(n.PeriodStart, first) <= 0
+		holds := e.contains(s, n.PeriodStart)
+		startsAfter := cmpDate(n.PeriodStart, first) <= 0 // an "all" 期間 may start before the first occurrence
+		sameEnd := !open && cmpDate(last, n.PeriodEnd) == 0
 		switch {
 		case forDelete && !(sameRule && sameTime):
 			continue
-		case !sameRule && (open || cmpDate(last, n.PeriodEnd) != 0):
+		case !sameRule && !sameEnd:
 			continue
 		}
 		score := 0
-		for _, ok := range []bool{sameRule, inPeriod, sameTime} {
+		for _, ok := range []bool{sameRule, holds, startsAfter, sameTime, sameEnd} {
 			score *= 2
 			if ok {
 				score++
@@ -208,13 +211,23 @@ func (e *Engine) seriesFor(ctx context.Context, v *view, it item, forDelete bool
 }
 
 // sameTimeOfDay reports whether series s and notice n start at the same
-// time of day and last as long (all-day both, or timed both).
+// time of day and end as many days later at the same time (all-day both,
+// or timed both). Wall-clock times, not durations: an all-day occurrence
+// on the day the clocks change lasts 23 or 25 hours.
 func (e *Engine) sameTimeOfDay(s Event, n *garoon.Notice) bool {
-	if s.AllDay || n.AllDay {
-		return s.AllDay == n.AllDay && s.End.Sub(s.Start) == n.End.Sub(n.Start)
-	}
-	a, b := s.Start.In(e.zone()), n.Start.In(e.zone())
-	return a.Hour() == b.Hour() && a.Minute() == b.Minute() && s.End.Sub(s.Start) == n.End.Sub(n.Start)
+	return s.AllDay == n.AllDay && e.span(s.Start, s.End) == e.span(n.Start, n.End)
+}
+
+// span is an event's start and end as the user's wall clock shows them:
+// start time, end time and the days between.
+func (e *Engine) span(start, end time.Time) [3]int {
+	a, b := start.In(e.zone()), end.In(e.zone())
+	return [3]int{a.Hour()*60 + a.Minute(), b.Hour()*60 + b.Minute(), days(garoon.DateOf(a), garoon.DateOf(b))}
+}
+
+// days is the number of days from a to b.
+func days(a, b garoon.Date) int {
+	return int(b.In(time.UTC).Sub(a.In(time.UTC)).Hours() / 24)
 }
 
 // seriesBySlot finds the series of a renamed appointment: the one series
@@ -292,37 +305,36 @@ func (e *Engine) applySeriesEdit(ctx context.Context, v *view, it item) (Step, e
 
 // updateSeries applies an "all" edit to series s. Google keys an exception
 // (an occurrence cancelled or changed on its own) by the start the rule gave
-// it, so an edit that moves the series to another time of day orphans them:
-// the cancelled and moved occurrences would come back as plain ones (the
-// fake calendar does the same). When the edit keeps the rule's days and
-// changes the time, the occurrences are read before and after, and each one
-// that was cancelled is cancelled again, each one that was changed on its
-// own gets its own start, end and text back: a cancelled week stays
-// cancelled, as in Garoon.
+// it, so an edit that moves the series to another time of day, or between
+// timed and all-day, orphans them: the cancelled and changed occurrences
+// would come back as plain ones (the fake calendar does the same). When the
+// edit keeps the rule's days, the series' exceptions are read before the
+// patch (events.instances with the cancelled ones), and after it each
+// cancelled day is cancelled again and each changed one gets its own start,
+// end and text back (a timed change is not put on an all-day series): a
+// cancelled week stays cancelled, as in Garoon.
 func (e *Engine) updateSeries(ctx context.Context, v *view, it item, s, want Event) (Step, error) {
 	const reason = "repeating appointment changed (all occurrences)"
-	retime := !e.cfg.DryRun && ruleOf(s.Recurrence) == ruleOf(want.Recurrence) && s.AllDay == want.AllDay &&
-		!e.originalStart(s, garoon.DateOf(s.Start.In(e.zone()))).Equal(e.originalStart(want, garoon.DateOf(s.Start.In(e.zone()))))
-	if !retime {
+	day := garoon.DateOf(s.Start.In(e.zone()))
+	moves := s.AllDay != want.AllDay || !e.originalStart(s, day).Equal(e.originalStart(want, day))
+	if e.cfg.DryRun || !moves || ruleOf(s.Recurrence) != ruleOf(want.Recurrence) {
 		return e.update(ctx, v, it, s, want, reason)
 	}
-	before, err := e.occurrencesOf(ctx, s)
+	before, err := e.instancesOf(ctx, s)
 	if err != nil {
 		return it.step(OpFail, s.ID, ""), err
 	}
+	kept := e.exceptions(s, before)
 	st, err := e.update(ctx, v, it, s, want, reason)
-	if err != nil || st.Op != OpUpdate {
+	if err != nil || st.Op != OpUpdate || len(kept) == 0 {
 		return st, err
 	}
-	updated, err := e.cal.Get(ctx, s.ID)
-	if err != nil {
-		return it.step(OpFail, s.ID, ""), fmt.Errorf("look up event %s: %w", s.ID, err)
-	}
-	after, err := e.occurrencesOf(ctx, updated)
+	updated := v.events[s.ID] // what the patch wrote
+	after, err := e.instancesOf(ctx, updated)
 	if err != nil {
 		return it.step(OpFail, s.ID, ""), err
 	}
-	n, err := e.restoreExceptions(ctx, v, s, before, after)
+	n, err := e.restoreExceptions(ctx, v, updated, kept, after)
 	if err != nil {
 		return it.step(OpFail, s.ID, ""), err
 	}
@@ -332,50 +344,67 @@ func (e *Engine) updateSeries(ctx context.Context, v *view, it item, s, want Eve
 	return st, nil
 }
 
-// occurrencesOf returns the live occurrences of series s over its period
-// (a year when it has no end).
-func (e *Engine) occurrencesOf(ctx context.Context, s Event) ([]Event, error) {
+// instancesOf returns the occurrences of series s, cancelled ones too,
+// that start within a year of its period (an occurrence can be moved
+// outside the period; a series with no end: two years from its start).
+func (e *Engine) instancesOf(ctx context.Context, s Event) ([]Event, error) {
 	first, last, open := e.period(s)
-	to := last.In(e.zone()).AddDate(0, 0, 1)
+	from, to := first.In(e.zone()).AddDate(-1, 0, 0), last.In(e.zone()).AddDate(1, 0, 1)
 	if open {
-		to = first.In(e.zone()).AddDate(1, 0, 0)
+		to = first.In(e.zone()).AddDate(2, 0, 0)
 	}
-	occs, err := e.cal.Occurrences(ctx, first.In(e.zone()), to)
+	occs, err := e.cal.Instances(ctx, s.ID, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("look up the occurrences of %s: %w", s.ID, err)
 	}
-	return slices.DeleteFunc(occs, func(o Event) bool { return o.SeriesID != s.ID }), nil
+	return occs, nil
 }
 
-// restoreExceptions makes the occurrences after an "all" edit that moved
-// the time match what old's occurrences were before it (updateSeries): a
-// day that had none is cancelled again; a day whose occurrence had been
-// changed on its own gets that change back, unless it survived the edit.
-// It returns how many days it restored.
-func (e *Engine) restoreExceptions(ctx context.Context, v *view, old Event, before, after []Event) (int, error) {
-	day := func(o Event) garoon.Date { return garoon.DateOf(cmp.Or(o.OriginalStart, o.Start).In(e.zone())) }
-	first, last, open := e.period(old)
-	had := map[garoon.Date]Event{}
-	for _, o := range before {
-		had[day(o)] = o
+// exceptions are the occurrences of series s that are not as its rule
+// makes them (cancelled, or changed on their own), by the day the rule
+// puts them on.
+func (e *Engine) exceptions(s Event, occs []Event) map[garoon.Date]Event {
+	kept := map[garoon.Date]Event{}
+	for _, o := range occs {
+		if d := e.ruleDay(o); o.Cancelled || !e.plainOccurrence(s, o, d) {
+			kept[d] = o
+		}
+	}
+	return kept
+}
+
+// ruleDay is the day the rule puts occurrence o on.
+func (e *Engine) ruleDay(o Event) garoon.Date {
+	return garoon.DateOf(cmp.Or(o.OriginalStart, o.Start).In(e.zone()))
+}
+
+// restoreExceptions gives the occurrences of series s, after an "all" edit
+// moved them (updateSeries), what kept says they were before it: a day
+// cancelled is cancelled again, a day changed on its own gets that change
+// back, unless the change survived the edit (its occurrence is still
+// there), in which case the new plain occurrence of that day goes. It
+// returns how many days it restored.
+func (e *Engine) restoreExceptions(ctx context.Context, v *view, s Event, kept map[garoon.Date]Event, after []Event) (int, error) {
+	live := map[string]bool{}
+	for _, o := range after {
+		live[o.ID] = !o.Cancelled
 	}
 	restored := 0
 	for _, o := range after {
-		d := day(o)
-		if cmpDate(d, first) < 0 || (!open && cmpDate(d, last) > 0) {
-			continue
+		d := e.ruleDay(o)
+		was, ok := kept[d]
+		if !ok || o.Cancelled || o.ID == was.ID || !e.plainOccurrence(s, o, d) {
+			continue // not an exception before, already gone, or its own
 		}
-		was, ok := had[d]
 		switch {
-		case !ok:
-			// Cancelled before the edit.
-			if err := e.cal.CancelOccurrence(ctx, old.ID, cmp.Or(o.OriginalStart, o.Start), o.AllDay); err != nil {
-				return restored, fmt.Errorf("cancel one occurrence of %s again: %w", old.ID, err)
+		case was.Cancelled || live[was.ID]:
+			// Cancelled before, or its change survived beside it.
+			if err := e.cal.CancelOccurrence(ctx, s.ID, cmp.Or(o.OriginalStart, o.Start), s.AllDay); err != nil {
+				return restored, fmt.Errorf("cancel one occurrence of %s again: %w", s.ID, err)
 			}
-		case was.ID == o.ID || e.plainOccurrence(old, was, d) || slices.ContainsFunc(after, func(a Event) bool { return a.ID == was.ID }):
-			continue // unchanged, or its own change survived
+		case was.AllDay != s.AllDay:
+			continue // a timed change does not fit an all-day series, nor back
 		default:
-			// Changed on its own before the edit: changed back so.
 			mine := o
 			mine.Start, mine.End, mine.Summary, mine.Description, mine.Location = was.Start, was.End, was.Summary, was.Description, was.Location
 			mine.Tentative, mine.Attention, mine.Notice = was.Tentative, was.Attention, was.Notice
@@ -391,7 +420,7 @@ func (e *Engine) restoreExceptions(ctx context.Context, v *view, old Event, befo
 // plainOccurrence reports whether occurrence o of series s on day is as
 // the rule makes it: nothing of it was changed on its own.
 func (e *Engine) plainOccurrence(s, o Event, day garoon.Date) bool {
-	return o.Start.Equal(e.originalStart(s, day)) && o.End.Sub(o.Start) == s.End.Sub(s.Start) &&
+	return o.AllDay == s.AllDay && o.Start.Equal(e.originalStart(s, day)) && e.span(o.Start, o.End) == e.span(s.Start, s.End) &&
 		o.Summary == s.Summary && o.Description == s.Description && o.Location == s.Location
 }
 
