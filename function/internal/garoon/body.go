@@ -215,10 +215,12 @@ func printable(s string) string {
 
 // fill turns the parts into the notice's fields.
 func (p *bodyParts) fill(n *Notice, ref time.Time, loc *time.Location) error {
-	if p.lang.code == langEN && mailDateOrder(p.dateTexts(), ref) {
-		dm := *p.lang
-		dm.dayFirst = true
-		p.lang = &dm
+	if p.lang.code == langEN {
+		if dm, md := mailDateOrder(p.dateTexts(), ref); dm || md {
+			l := *p.lang
+			l.dayFirst, l.monthFirst = dm, md
+			p.lang = &l
+		}
 	}
 	l := p.lang
 	n.Language = l.code
@@ -269,19 +271,21 @@ func (p *bodyParts) fill(n *Notice, ref time.Time, loc *time.Location) error {
 }
 
 // fillCandidates reads a 日時候補 block: one candidate per line; in a
-// facility "OR search" block a line that does not start with a date names
-// the facility the following candidates belong to (notification.csp
+// facility "OR search" block a line that does not start like a date line
+// names the facility the following candidates belong to (notification.csp
 // L1085–1129). Facility names are free text: 大会議室（20～30名） holds the
-// range separator, and in ISO-8859-1 a Japanese name is all "?", which is
-// that separator there; only a line that starts with a date and still
-// does not read is an error.
+// range separator, in ISO-8859-1 a Japanese name is all "?" (that
+// separator there), and 10-12號會議室 or 10/11F Lounge begin like a date.
+// Only a line whose start (before the separator) reads as a date with or
+// without a time, and that still does not read as a whole, is an error.
 func (p *bodyParts) fillCandidates(n *Notice, ref time.Time, loc *time.Location) error {
 	facility := ""
 	for k := range p.candidates {
 		ln := &p.candidates[k]
 		s, err := parseSlot(ln.text, p.lang, ref, loc)
 		if err != nil {
-			if _, _, dateErr := readDate(strings.TrimSpace(ln.text), p.lang); dateErr == nil {
+			left, _, _ := splitRange(strings.TrimSpace(ln.text), p.lang)
+			if pt, ptErr := readPoint(left, p.lang); ptErr == nil && pt.hasDate {
 				return lineError(ln, err)
 			}
 			facility = strings.TrimSpace(ln.text)

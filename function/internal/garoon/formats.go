@@ -35,7 +35,9 @@ type dateText struct {
 	// dayFirst: the mail's other dates show the user writes DD/MM, so a
 	// date that reads both ways and fits both weekdays is DD/MM
 	// (language.dayFirst, set by mailDateOrder).
-	dayFirst   bool
+	dayFirst bool
+	// monthFirst: the mail's other dates show MM/DD; no DD/MM reading.
+	monthFirst bool
 	weekday    time.Weekday
 	hasWeekday bool
 }
@@ -65,7 +67,7 @@ func cut(s, p string) (string, bool) {
 func readDate(s string, l *language) (dateText, string, error) {
 	if l.code == langEN {
 		d, rest, err := readDateEN(s)
-		d.dayFirst = l.dayFirst
+		d.dayFirst, d.monthFirst = l.dayFirst, l.monthFirst
 		return d, rest, err
 	}
 	return readDateCJK(s, l)

@@ -65,9 +65,9 @@ type language struct {
 	// timeUnits are the hour and minute marks of the language's own time
 	// format (10時30分, 10点30分, 10點30分); "" when it has none.
 	hourMark, minuteMark string
-	// dayFirst is per mail, on a copy (mailDateOrder): the English user's
-	// numeric dates are DD/MM.
-	dayFirst bool
+	// dayFirst and monthFirst are per mail, on a copy (mailDateOrder): the
+	// English user's numeric dates are DD/MM, or MM/DD.
+	dayFirst, monthFirst bool
 }
 
 var languages = [...]*language{

@@ -79,9 +79,18 @@ func DateOf(t time.Time) Date {
 // IsZero reports whether d is unset.
 func (d Date) IsZero() bool { return d == Date{} }
 
-// In is midnight of d in loc.
+// In is the first instant of d in loc: midnight, or the end of a
+// daylight-saving gap at midnight.
 func (d Date) In(loc *time.Location) time.Time {
-	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, loc)
+	t := time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, loc)
+	// Where the clocks jump at midnight (Azores, Havana, Santiago, Beirut,
+	// Cairo on their daylight-saving day) 00:00 does not exist, and
+	// time.Date answers with a time of the day before; the day starts at
+	// the end of the gap instead.
+	for i := 0; i < 12 && DateOf(t) != d; i++ {
+		t = t.Add(15 * time.Minute)
+	}
+	return t
 }
 
 // String is YYYY-MM-DD, or "" for the zero Date.

@@ -42,8 +42,8 @@ func resolveDate(t dateText, ref time.Time) (Date, error) {
 		readings[0], readings[1] = readings[1], readings[0]
 	}
 	n := 1
-	if t.swap {
-		n = 2
+	if t.swap && !t.dayFirst && !t.monthFirst {
+		n = 2 // the mail does not show its order: both readings
 	}
 	var first Date
 	var firstErr error
@@ -111,22 +111,25 @@ func resolveYear(year, month, day int, ref time.Time) (Date, error) {
 
 // resolveEnd resolves the end of a range. A year-less end date is taken in
 // the start's year, or the next when it would come before the start
-// (12月30日 ～ 01月03日).
+// (12月30日 ～ 01月03日) or does not exist in the start's year (02-29 after
+// a start in a common year).
 func resolveEnd(t dateText, start Date, ref time.Time) (Date, error) {
 	if t.year != 0 {
 		return resolveDate(t, ref)
 	}
-	d, err := resolveDate(dateText{year: start.Year, month: t.month, day: t.day, swap: t.swap,
-		weekday: t.weekday, hasWeekday: t.hasWeekday, dayFirst: t.dayFirst}, ref)
-	if err == nil && days(start, d) < 0 {
-		return resolveDate(dateText{year: start.Year + 1, month: t.month, day: t.day, swap: t.swap,
-			weekday: t.weekday, hasWeekday: t.hasWeekday, dayFirst: t.dayFirst}, ref)
+	in := func(year int) (Date, error) {
+		u := t
+		u.year = year
+		return resolveDate(u, ref)
 	}
-	if err != nil {
-		// 02-29 in a start year without one: the next year cannot have it either
-		return d, err
+	d, err := in(start.Year)
+	if err == nil && days(start, d) >= 0 {
+		return d, nil
 	}
-	return d, nil
+	if next, nextErr := in(start.Year + 1); nextErr == nil || err == nil {
+		return next, nextErr
+	}
+	return d, err
 }
 
 // at is the moment c on day d in loc.
@@ -137,14 +140,14 @@ func (d Date) at(c clock, loc *time.Location) time.Time {
 // numericDate is an English numeric date: 05/04/2019(Fri) or 05/04(Fri).
 var numericDate = regexp.MustCompile(`(?:^|[^0-9/])([0-9]{2})/([0-9]{2})(?:/([0-9]{4}))?(?:\(([A-Za-z]*)\))?`)
 
-// mailDateOrder reports whether an English mail's numeric dates are DD/MM.
-// The user picks one date format, so every date of a mail is written the
-// same way (docs/garoon-mails.md §4.1): a date that can only be DD/MM (15/12)
-// or whose weekday fits only the DD/MM reading decides for the others,
-// such as 03/12/2027(Fri), which is a Friday both as 12 March and as 3
-// December. A mail with evidence both ways (or none) keeps MM/DD.
-func mailDateOrder(texts []string, ref time.Time) bool {
-	dm, md := false, false
+// mailDateOrder says whether an English mail's numeric dates are DD/MM
+// (dm) or MM/DD (md), when the mail shows it. The user picks one date
+// format, so every date of a mail is written the same way
+// (docs/garoon-mails.md §4.1): a date that can only be DD/MM (15/12) or
+// only MM/DD (12/15), or whose weekday fits only one reading, decides for
+// the others, such as 03/12/2027(Fri), a Friday both as 12 March and as 3
+// December. Evidence both ways (or none) decides nothing.
+func mailDateOrder(texts []string, ref time.Time) (dm, md bool) {
 	for _, text := range texts {
 		for _, m := range numericDate.FindAllStringSubmatch(text, -1) {
 			a, _ := strconv.Atoi(m[1])
@@ -173,5 +176,5 @@ func mailDateOrder(texts []string, ref time.Time) bool {
 			}
 		}
 	}
-	return dm && !md
+	return dm && !md, md && !dm
 }
