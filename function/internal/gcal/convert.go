@@ -157,7 +157,12 @@ func (z zone) parseWhen(d *calendar.EventDateTime) (t time.Time, allDay bool, er
 		t, err = time.Parse(time.RFC3339, d.DateTime)
 		return t.In(z.loc), false, err
 	case d.Date != "":
-		t, err = time.ParseInLocation(dateLayout, d.Date, z.loc)
+		t, err = time.ParseInLocation(dateLayout, d.Date, time.UTC)
+		if err == nil {
+			// The day's first instant in the zone (01:00 where the clocks
+			// skip midnight), as the parser makes all-day times.
+			t = garoon.DateOf(t).In(z.loc)
+		}
 		return t, true, err
 	}
 	return time.Time{}, false, nil

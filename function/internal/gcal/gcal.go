@@ -23,6 +23,7 @@ import (
 	"google.golang.org/api/googleapi"
 	"google.golang.org/api/option"
 
+	"garoon-calendar-sync/function/internal/garoon"
 	"garoon-calendar-sync/function/internal/syncer"
 	"garoon-calendar-sync/shared/contract"
 )
@@ -415,8 +416,8 @@ func (z zone) instanceStart(id string) time.Time {
 	if t, err := time.Parse("20060102T150405Z", id[i+1:]); err == nil {
 		return t
 	}
-	if t, err := time.ParseInLocation("20060102", id[i+1:], z.loc); err == nil {
-		return t
+	if t, err := time.Parse("20060102", id[i+1:]); err == nil {
+		return garoon.DateOf(t).In(z.loc)
 	}
 	return time.Time{}
 }

@@ -141,10 +141,12 @@ func (e *Engine) endBefore(s Event, day garoon.Date) []string {
 //     the same rule and the same time of day is a candidate. Nothing else
 //     is ever deleted, ended or marked for it.
 //   - An edit may change the rule, the time or the title. Among the series
-//     with the title, one with the same rule wins, then one whose period
-//     holds the 期間 start, then one that starts after it ("all"), then the
-//     same time of day, then the same last day, then the nearest. (A
-//     delete ranks its candidates the same way.) A series whose rule differs is a candidate
+//     with the title, one with the same rule wins, then one whose last day
+//     is the 期間 end, then one whose period holds the 期間 start, then one
+//     that starts after it ("all"), then the same time of day, then the
+//     nearest. (A delete ranks its candidates the same way.) The last day
+//     comes before "holds": periods of two series can overlap by the days
+//     between the earlier one's last occurrence and its UNTIL day. A series whose rule differs is a candidate
 //     only when its last day is the 期間 end: an "all" or "this and
 //     following" edit that changed the rule keeps the end, while another
 //     Garoon appointment with the same title, never synced here, would
@@ -186,7 +188,7 @@ func (e *Engine) seriesFor(ctx context.Context, v *view, it item, forDelete bool
 			continue
 		}
 		score := 0
-		for _, ok := range []bool{sameRule, holds, startsAfter, sameTime, sameEnd} {
+		for _, ok := range []bool{sameRule, sameEnd, holds, startsAfter, sameTime} {
 			score *= 2
 			if ok {
 				score++
@@ -215,13 +217,20 @@ func (e *Engine) seriesFor(ctx context.Context, v *view, it item, forDelete bool
 // or timed both). Wall-clock times, not durations: an all-day occurrence
 // on the day the clocks change lasts 23 or 25 hours.
 func (e *Engine) sameTimeOfDay(s Event, n *garoon.Notice) bool {
-	return s.AllDay == n.AllDay && e.span(s.Start, s.End) == e.span(n.Start, n.End)
+	return s.AllDay == n.AllDay && e.span(s.Start, s.End, s.AllDay) == e.span(n.Start, n.End, n.AllDay)
 }
 
 // span is an event's start and end as the user's wall clock shows them:
 // start time, end time and the days between.
-func (e *Engine) span(start, end time.Time) [3]int {
+func (e *Engine) span(start, end time.Time, allDay bool) [3]int {
 	a, b := start.In(e.zone()), end.In(e.zone())
+	if allDay {
+		// All-day: only the days count; in a zone whose clocks skip
+		// midnight a day starts at 01:00 (garoon.Date.In), or reads as
+		// 23:00 the day before, depending on who made the time.
+		a, b = dayStart(a), dayStart(b)
+		return [3]int{0, 0, days(garoon.DateOf(a), garoon.DateOf(b))}
+	}
 	return [3]int{a.Hour()*60 + a.Minute(), b.Hour()*60 + b.Minute(), days(garoon.DateOf(a), garoon.DateOf(b))}
 }
 
@@ -420,7 +429,7 @@ func (e *Engine) restoreExceptions(ctx context.Context, v *view, s Event, kept m
 // plainOccurrence reports whether occurrence o of series s on day is as
 // the rule makes it: nothing of it was changed on its own.
 func (e *Engine) plainOccurrence(s, o Event, day garoon.Date) bool {
-	return o.AllDay == s.AllDay && o.Start.Equal(e.originalStart(s, day)) && e.span(o.Start, o.End) == e.span(s.Start, s.End) &&
+	return o.AllDay == s.AllDay && o.Start.Equal(e.originalStart(s, day)) && e.span(o.Start, o.End, o.AllDay) == e.span(s.Start, s.End, s.AllDay) &&
 		o.Summary == s.Summary && o.Description == s.Description && o.Location == s.Location
 }
 
@@ -670,4 +679,12 @@ func boolCmp(a, b bool) int {
 		return 1
 	}
 	return -1
+}
+
+// dayStart moves a time of 23:00 or later to the next day's start.
+func dayStart(t time.Time) time.Time {
+	if t.Hour() >= 23 {
+		return t.Add(time.Hour)
+	}
+	return t
 }
