@@ -64,7 +64,7 @@ func TestSeriesEditFollowingAfterSplit(t *testing.T) {
 		"06-29 10:00-11:00 定例", "07-06 10:00-11:00 定例", "07-13 10:00-11:00 定例", "07-20 10:00-11:00 定例", "07-27 10:00-11:00 定例")
 }
 
-// P2: an occurrence moved to a day outside the series' period (last
+// an occurrence moved to a day outside the series' period (last
 // Tuesday dragged to 14:00, then to Thursday 07-29), then an "all" edit
 // that moves the time.
 func TestSeriesEditAllKeepsOccurrenceMovedOutOfPeriod(t *testing.T) {
@@ -83,7 +83,7 @@ func TestSeriesEditAllKeepsOccurrenceMovedOutOfPeriod(t *testing.T) {
 	wantWeeks(t, w, firstWeek, nineWeeks)
 }
 
-// P4: an "all" edit that turns the timed series into an all-day one keeps
+// an "all" edit that turns the timed series into an all-day one keeps
 // the cancelled week cancelled.
 func TestSeriesEditAllToAllDayKeepsCancelled(t *testing.T) {
 	w := newWorld(t)
@@ -96,12 +96,9 @@ func TestSeriesEditAllToAllDayKeepsCancelled(t *testing.T) {
 	wantWeeks(t, w, firstWeek, "1 0 1 1 1 1 1 1 1")
 }
 
-// P5: Los Angeles, a cancelled week and an "all" edit of the time.
+// Los Angeles, a cancelled week and an "all" edit of the time.
 func TestSeriesEditAllLosAngeles(t *testing.T) {
-	la, err := time.LoadLocation("America/Los_Angeles")
-	if err != nil {
-		t.Fatal(err)
-	}
+	la := zone(t, "America/Los_Angeles")
 	w := newWorld(t)
 	w.zone = la
 	period := "期間　　：2027年10月26日（火）～2027年11月16日（火）"
@@ -120,24 +117,7 @@ func TestSeriesEditAllLosAngeles(t *testing.T) {
 	w.rerunChangesNothing()
 }
 
-// P6: all-day weekly series in Los Angeles that starts on the day DST
-// ends (a 25-hour day): "this only" delete of a later Sunday.
-func TestSeriesAllDayDSTDelete(t *testing.T) {
-	la, err := time.LoadLocation("America/Los_Angeles")
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := newWorld(t)
-	w.zone = la
-	w.mail("登録", "定例", "日時　　：毎週日曜日（終日）", "期間　　：2027年11月07日（日）～2027年11月28日（日）")
-	wantOps(t, w.run(), "create")
-	w.mail("削除", "定例", "日時　　：毎週日曜日（終日）", "期間　　：2027年11月14日（日）～2027年11月14日（日）")
-	rep := w.run()
-	t.Logf("steps: %+v", rep.Steps)
-	wantOps(t, rep, "cancel-occurrence")
-}
-
-// P7: dry run of an "all" edit with exceptions writes nothing.
+// dry run of an "all" edit with exceptions writes nothing.
 func TestSeriesEditAllDryRun(t *testing.T) {
 	w := newWorld(t)
 	w.series()
@@ -169,21 +149,21 @@ func TestSeriesDeleteOneTwoHalves(t *testing.T) {
 	wantWeeks(t, w, firstWeek, "1 1 1 0 1 1 1 1 1")
 }
 
-// LA all-day weekly Sunday over the end of DST: delete the occurrence on
-// the 25-hour day.
-func TestSeriesAllDayDSTDeleteOnDSTDay(t *testing.T) {
-	la, err := time.LoadLocation("America/Los_Angeles")
-	if err != nil {
-		t.Fatal(err)
+// All-day weekly Sundays in Los Angeles over the end of daylight saving
+// (2027-11-07 lasts 25 hours): a "this only" delete of that day, and of a
+// later Sunday in a series that starts on it.
+func TestSeriesAllDayDSTDelete(t *testing.T) {
+	for _, tc := range []struct{ period, day string }{
+		{"期間　　：2027年10月31日（日）～2027年11月28日（日）", "期間　　：2027年11月07日（日）～2027年11月07日（日）"},
+		{"期間　　：2027年11月07日（日）～2027年11月28日（日）", "期間　　：2027年11月14日（日）～2027年11月14日（日）"},
+	} {
+		w := newWorld(t)
+		w.zone = zone(t, "America/Los_Angeles")
+		w.mail("登録", "定例", "日時　　：毎週日曜日（終日）", tc.period)
+		wantOps(t, w.run(), "create")
+		w.mail("削除", "定例", "日時　　：毎週日曜日（終日）", tc.day)
+		wantOps(t, w.run(), "cancel-occurrence")
 	}
-	w := newWorld(t)
-	w.zone = la
-	w.mail("登録", "定例", "日時　　：毎週日曜日（終日）", "期間　　：2027年10月31日（日）～2027年11月28日（日）")
-	wantOps(t, w.run(), "create")
-	w.mail("削除", "定例", "日時　　：毎週日曜日（終日）", "期間　　：2027年11月07日（日）～2027年11月07日（日）")
-	rep := w.run()
-	t.Logf("steps: %+v", rep.Steps)
-	wantOps(t, rep, "cancel-occurrence")
 }
 
 // Attention-marked series, cancelled week, an all edit of the time.

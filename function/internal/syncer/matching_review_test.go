@@ -11,8 +11,10 @@ import (
 	"garoon-calendar-sync/function/internal/syncer"
 )
 
-func azores(t *testing.T) *time.Location {
-	loc, err := time.LoadLocation("Atlantic/Azores")
+// zone loads a time zone or fails the test.
+func zone(t *testing.T, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +27,7 @@ func azores(t *testing.T) *time.Location {
 // weekly Sunday series; "this only" delete of the occurrence that day.
 func TestSeriesAzoresAllDayDeleteOnGapDay(t *testing.T) {
 	w := newWorld(t)
-	w.zone = azores(t)
+	w.zone = zone(t, "Atlantic/Azores")
 	w.mail("登録", "定例", "日時　　：毎週日曜日（終日）", "期間　　：2027年03月07日（日）～2027年04月25日（日）")
 	wantOps(t, w.run(), "create")
 	w.mail("削除", "定例", "日時　　：毎週日曜日（終日）", "期間　　：2027年03月28日（日）～2027年03月28日（日）")
@@ -39,7 +41,7 @@ func TestSeriesAzoresAllDayDeleteOnGapDay(t *testing.T) {
 // An "all" edit (location changed) of its whole period.
 func TestSeriesAzoresAllDaySeriesFromGapDayEditAll(t *testing.T) {
 	w := newWorld(t)
-	w.zone = azores(t)
+	w.zone = zone(t, "Atlantic/Azores")
 	period := "期間　　：2027年03月28日（日）～2027年04月25日（日）"
 	w.mail("登録", "定例", "日時　　：毎週日曜日（終日）", period)
 	wantOps(t, w.run(), "create")
@@ -55,7 +57,7 @@ func TestSeriesAzoresAllDaySeriesFromGapDayEditAll(t *testing.T) {
 // series_delete all deleted.
 func TestSeriesAzoresAllDaySeriesFromGapDayDeleteAll(t *testing.T) {
 	w := newWorld(t)
-	w.zone = azores(t)
+	w.zone = zone(t, "Atlantic/Azores")
 	period := "期間　　：2027年03月28日（日）～2027年04月25日（日）"
 	w.mail("登録", "定例", "日時　　：毎週日曜日（終日）", period)
 	wantOps(t, w.run(), "create")
@@ -69,7 +71,7 @@ func TestSeriesAzoresAllDaySeriesFromGapDayDeleteAll(t *testing.T) {
 // Series from the gap day: a "this only" delete of a normal Sunday.
 func TestSeriesAzoresAllDaySeriesFromGapDayDeleteOne(t *testing.T) {
 	w := newWorld(t)
-	w.zone = azores(t)
+	w.zone = zone(t, "Atlantic/Azores")
 	w.mail("登録", "定例", "日時　　：毎週日曜日（終日）", "期間　　：2027年03月28日（日）～2027年04月25日（日）")
 	wantOps(t, w.run(), "create")
 	w.mail("削除", "定例", "日時　　：毎週日曜日（終日）", "期間　　：2027年04月11日（日）～2027年04月11日（日）")
